@@ -1,0 +1,71 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "corral",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "corrald", targets: ["corrald"]),
+        .executable(name: "corral", targets: ["corral"]),
+        .executable(name: "corral-bench", targets: ["corral-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+    ],
+    targets: [
+        // Pure object model: JSON, types, selectors, validation, tables, discovery. Foundation only.
+        .target(name: "CorralModel", swiftSettings: [.swiftLanguageMode(.v5)]),
+        // Revisioned object store on SQLite, with watch fan-out and compaction.
+        .target(name: "CorralStore", dependencies: [
+            "CorralModel",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], swiftSettings: [.swiftLanguageMode(.v5)]),
+        // Certificate authority, serving/client certificates and kubeconfig files.
+        .target(name: "CorralPKI", dependencies: [
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: [.swiftLanguageMode(.v5)]),
+        // HTTPS API server: routing, authn, REST verbs, watch, discovery, PKI.
+        .target(name: "CorralAPI", dependencies: [
+            "CorralModel", "CorralStore", "CorralPKI",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: [.swiftLanguageMode(.v5)]),
+        // Reconcile loops (garbage collection, namespaces, node status) over the store.
+        .target(name: "CorralControllers", dependencies: [
+            "CorralModel", "CorralStore",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(name: "corrald", dependencies: [
+            "CorralModel", "CorralStore", "CorralAPI", "CorralControllers",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(name: "corral", dependencies: [
+            "CorralModel",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(name: "corral-bench", dependencies: [
+            "CorralModel", "CorralStore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "CorralModelTests", dependencies: ["CorralModel"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "CorralPKITests", dependencies: ["CorralPKI"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "CorralStoreTests", dependencies: ["CorralStore", "CorralModel"], swiftSettings: [.swiftLanguageMode(.v5)]),
+    ]
+)

@@ -1,0 +1,88 @@
+/// The set of types the server serves, looked up by URL parts or by kind.
+public final class ResourceRegistry: @unchecked Sendable {
+    public private(set) var types: [ResourceType] = []
+    private var byPath: [String: ResourceType] = [:]
+    private var byKind: [String: ResourceType] = [:]
+
+    public init(_ types: [ResourceType]) {
+        for t in types { register(t) }
+    }
+
+    /// Adds a type (later: CRDs). Replaces one with the same group/version/resource.
+    public func register(_ t: ResourceType) {
+        types.removeAll { $0.group == t.group && $0.version == t.version && $0.resource == t.resource }
+        types.append(t)
+        byPath["\(t.group)/\(t.version)/\(t.resource)"] = t
+        byKind["\(t.apiVersion)/\(t.kind)"] = t
+    }
+
+    /// The type at /api[s]/GROUP/VERSION/RESOURCE.
+    public func lookup(group: String, version: String, resource: String) -> ResourceType? {
+        byPath["\(group)/\(version)/\(resource)"]
+    }
+
+    /// The type named by an object's apiVersion and kind.
+    public func lookup(apiVersion: String, kind: String) -> ResourceType? {
+        byKind["\(apiVersion)/\(kind)"]
+    }
+
+    /// Group names in discovery order (core first, then as registered).
+    public var groups: [String] {
+        var seen: [String] = []
+        for t in types where !seen.contains(t.group) { seen.append(t.group) }
+        return seen
+    }
+
+    /// Versions served for a group.
+    public func versions(of group: String) -> [String] {
+        var seen: [String] = []
+        for t in types where t.group == group && !seen.contains(t.version) { seen.append(t.version) }
+        return seen
+    }
+
+    public func types(group: String, version: String) -> [ResourceType] {
+        types.filter { $0.group == group && $0.version == version }
+    }
+
+    /// Every type Kubernetes' own single-node distribution would serve here.
+    public static func builtins() -> ResourceRegistry {
+        let all = ["all"]
+        return ResourceRegistry([
+            // core/v1
+            ResourceType(group: "", version: "v1", kind: "Namespace", resource: "namespaces", namespaced: false, shortNames: ["ns"], subresources: ["status"]),
+            ResourceType(group: "", version: "v1", kind: "Pod", resource: "pods", shortNames: ["po"], categories: all, subresources: ["status"]),
+            ResourceType(group: "", version: "v1", kind: "Service", resource: "services", shortNames: ["svc"], categories: all, subresources: ["status"]),
+            ResourceType(group: "", version: "v1", kind: "Endpoints", resource: "endpoints", shortNames: ["ep"]),
+            ResourceType(group: "", version: "v1", kind: "ConfigMap", resource: "configmaps", shortNames: ["cm"]),
+            ResourceType(group: "", version: "v1", kind: "Secret", resource: "secrets"),
+            ResourceType(group: "", version: "v1", kind: "ServiceAccount", resource: "serviceaccounts", shortNames: ["sa"]),
+            ResourceType(group: "", version: "v1", kind: "PersistentVolume", resource: "persistentvolumes", namespaced: false, shortNames: ["pv"], subresources: ["status"]),
+            ResourceType(group: "", version: "v1", kind: "PersistentVolumeClaim", resource: "persistentvolumeclaims", shortNames: ["pvc"], subresources: ["status"]),
+            ResourceType(group: "", version: "v1", kind: "Node", resource: "nodes", namespaced: false, shortNames: ["no"], subresources: ["status"]),
+            ResourceType(group: "", version: "v1", kind: "Event", resource: "events", shortNames: ["ev"]),
+            // apps/v1
+            ResourceType(group: "apps", version: "v1", kind: "Deployment", resource: "deployments", shortNames: ["deploy"], categories: all, subresources: ["status", "scale"]),
+            ResourceType(group: "apps", version: "v1", kind: "ReplicaSet", resource: "replicasets", shortNames: ["rs"], categories: all, subresources: ["status", "scale"]),
+            ResourceType(group: "apps", version: "v1", kind: "StatefulSet", resource: "statefulsets", shortNames: ["sts"], categories: all, subresources: ["status", "scale"]),
+            ResourceType(group: "apps", version: "v1", kind: "DaemonSet", resource: "daemonsets", shortNames: ["ds"], categories: all, subresources: ["status"]),
+            // batch/v1
+            ResourceType(group: "batch", version: "v1", kind: "Job", resource: "jobs", categories: all, subresources: ["status"]),
+            ResourceType(group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice", resource: "endpointslices"),
+            ResourceType(group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy", resource: "networkpolicies", shortNames: ["netpol"]),
+            // rbac
+            ResourceType(group: "rbac.authorization.k8s.io", version: "v1", kind: "Role", resource: "roles"),
+            ResourceType(group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding", resource: "rolebindings"),
+            ResourceType(group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole", resource: "clusterroles", namespaced: false),
+            ResourceType(group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBinding", resource: "clusterrolebindings", namespaced: false),
+            ResourceType(group: "coordination.k8s.io", version: "v1", kind: "Lease", resource: "leases"),
+            ResourceType(group: "storage.k8s.io", version: "v1", kind: "StorageClass", resource: "storageclasses", namespaced: false, shortNames: ["sc"]),
+            ResourceType(group: "events.k8s.io", version: "v1", kind: "Event", resource: "events", shortNames: ["ev"]),
+            // KubeVirt
+            ResourceType(group: "kubevirt.io", version: "v1", kind: "VirtualMachine", resource: "virtualmachines", shortNames: ["vm", "vms"], categories: ["all"], subresources: ["status"]),
+            ResourceType(group: "kubevirt.io", version: "v1", kind: "VirtualMachineInstance", resource: "virtualmachineinstances", shortNames: ["vmi", "vmis"], categories: ["all"], subresources: ["status"]),
+            ResourceType(group: "kubevirt.io", version: "v1", kind: "VirtualMachineInstanceReplicaSet", resource: "virtualmachineinstancereplicasets", shortNames: ["vmirs", "vmirss"], categories: ["all"], subresources: ["status", "scale"]),
+            ResourceType(group: "cdi.kubevirt.io", version: "v1beta1", kind: "DataVolume", resource: "datavolumes", shortNames: ["dv", "dvs"], categories: ["all"], subresources: ["status"]),
+            ResourceType(group: "k8s.cni.cncf.io", version: "v1", kind: "NetworkAttachmentDefinition", resource: "network-attachment-definitions", shortNames: ["net-attach-def"]),
+        ])
+    }
+}

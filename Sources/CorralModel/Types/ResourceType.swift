@@ -1,0 +1,50 @@
+/// One REST resource the API server serves: enough to route, store, discover
+/// and print it. Adding a type is one `ResourceType(...)` line in
+/// `ResourceRegistry.builtins`.
+public struct ResourceType: Sendable, Hashable {
+    /// API group ("" for core).
+    public var group: String
+    public var version: String
+    public var kind: String
+    /// Lower-case plural used in URLs ("pods").
+    public var resource: String
+    public var namespaced: Bool
+    public var shortNames: [String]
+    public var categories: [String]
+    /// Subresources Kubernetes serves for this type ("status", "scale").
+    public var subresources: [String]
+
+    public init(group: String, version: String, kind: String, resource: String, namespaced: Bool = true,
+                shortNames: [String] = [], categories: [String] = [], subresources: [String] = []) {
+        self.group = group
+        self.version = version
+        self.kind = kind
+        self.resource = resource
+        self.namespaced = namespaced
+        self.shortNames = shortNames
+        self.categories = categories
+        self.subresources = subresources
+    }
+
+    /// "v1" or "apps/v1".
+    public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
+    /// "pod".
+    public var singular: String { kind.lowercased() }
+    public var listKind: String { kind + "List" }
+    /// Storage key: group and resource, independent of version.
+    public var storageKey: String { group.isEmpty ? resource : "\(resource).\(group)" }
+    /// "apps/v1, Resource=deployments" style name for messages: "deployments.apps".
+    public var qualifiedResource: String { group.isEmpty ? resource : "\(resource).\(group)" }
+
+    /// Verbs every stored type supports.
+    public var verbs: [String] {
+        ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+    }
+
+    /// The path prefix of a collection: "/api/v1/namespaces/NS/pods".
+    public func collectionPath(namespace: String?) -> String {
+        let base = group.isEmpty ? "/api/\(version)" : "/apis/\(group)/\(version)"
+        if namespaced, let ns = namespace { return "\(base)/namespaces/\(ns)/\(resource)" }
+        return "\(base)/\(resource)"
+    }
+}

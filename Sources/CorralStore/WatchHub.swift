@@ -1,0 +1,68 @@
+import CorralModel
+import Foundation
+
+/// Fans committed changes out to live watchers. The store publishes each
+/// batch after it is durable, in revision order, so a watcher that registers
+/// before reading history and skips what it already read sees every change
+/// exactly once.
+public final class WatchHub: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextID = 0
+    private var subscribers: [String: [Int: AsyncStream<Change>.Continuation]] = [:]
+    private var published: Int64
+
+    init(startRevision: Int64) { published = startRevision }
+
+    /// The highest revision handed to watchers so far.
+    public var publishedRevision: Int64 { lock.withLock { published } }
+
+    /// Registers a watcher of one storage key. Returns the stream of future
+    /// changes and the revision already published when it registered (every
+    /// change in the stream is newer).
+    public func subscribe(storageKey: String) -> (stream: AsyncStream<Change>, since: Int64, cancel: @Sendable () -> Void) {
+        var cont: AsyncStream<Change>.Continuation!
+        let stream = AsyncStream<Change>(bufferingPolicy: .unbounded) { cont = $0 }
+        let (id, since): (Int, Int64) = lock.withLock {
+            nextID += 1
+            subscribers[storageKey, default: [:]][nextID] = cont
+            return (nextID, published)
+        }
+        let cancel: @Sendable () -> Void = { [weak self] in
+            guard let self else { return }
+            let c = self.lock.withLock { self.subscribers[storageKey]?.removeValue(forKey: id) }
+            c?.finish()
+        }
+        cont.onTermination = { _ in cancel() }
+        return (stream, since, cancel)
+    }
+
+    /// Number of live watchers (for metrics and tests).
+    public var watcherCount: Int { lock.withLock { subscribers.values.reduce(0) { $0 + $1.count } } }
+
+    func publish(_ changes: [Change]) {
+        guard !changes.isEmpty else { return }
+        lock.withLock {
+            for c in changes {
+                if let subs = subscribers[c.key.storageKey] {
+                    for s in subs.values { s.yield(c) }
+                }
+                published = max(published, c.revision)
+            }
+        }
+    }
+
+    /// Records a revision that produced no change watchers care about.
+    func advance(to revision: Int64) {
+        lock.withLock { published = max(published, revision) }
+    }
+
+    /// Ends every stream (shutdown).
+    public func finishAll() {
+        let all = lock.withLock { () -> [AsyncStream<Change>.Continuation] in
+            let a = subscribers.values.flatMap { $0.values }
+            subscribers = [:]
+            return a
+        }
+        for c in all { c.finish() }
+    }
+}
