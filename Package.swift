@@ -46,7 +46,7 @@ let package = Package(
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
         // Reconcile loops (garbage collection, namespaces, node status) over the store.
         .target(name: "CorralControllers", dependencies: [
-            "CorralModel", "CorralStore",
+            "CorralModel", "CorralStore", "CorralAPI",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "corrald", dependencies: [

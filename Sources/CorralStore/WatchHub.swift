@@ -13,6 +13,9 @@ public final class WatchHub: @unchecked Sendable {
 
     init(startRevision: Int64) { published = startRevision }
 
+    /// Subscribe with this storage key to receive changes of every type (controllers).
+    public static let everything = "*"
+
     /// The highest revision handed to watchers so far.
     public var publishedRevision: Int64 { lock.withLock { published } }
 
@@ -45,6 +48,9 @@ public final class WatchHub: @unchecked Sendable {
             for c in changes {
                 if let subs = subscribers[c.key.storageKey] {
                     for s in subs.values { s.yield(c) }
+                }
+                if let all = subscribers[WatchHub.everything] {
+                    for s in all.values { s.yield(c) }
                 }
                 published = max(published, c.revision)
             }

@@ -142,3 +142,16 @@ extension SQLiteStore {
 final class ResultBox<T>: @unchecked Sendable {
     var value: T?
 }
+
+extension SQLiteStore {
+    /// Runs a transaction body against a read snapshot, writing nothing
+    /// (dry runs). A body that tries to write fails.
+    public func readOnly<T>(_ body: @escaping (inout WriteTxn) throws -> T) async throws -> T {
+        let box = ResultBox<T>()
+        try await pool.read { db in
+            var txn = WriteTxn(db: db, revision: 0)
+            box.value = try body(&txn)
+        }
+        return box.value!
+    }
+}

@@ -186,15 +186,15 @@ final class RequestChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             if !bytes.isEmpty {
                 channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: bytes))), promise: nil)
             }
-            let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
-            if !keepAlive { done.whenComplete { _ in channel.close(promise: nil) } }
+            try? await channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+            if !keepAlive { channel.close(promise: nil) }
         case .stream(let producer):
             headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
             let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
             channel.writeAndFlush(HTTPServerResponsePart.head(head), promise: nil)
             await producer(ChannelResponseStream(channel: channel))
-            let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
-            if !keepAlive { done.whenComplete { _ in channel.close(promise: nil) } }
+            try? await channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+            if !keepAlive { channel.close(promise: nil) }
         }
     }
 }

@@ -144,7 +144,7 @@ public enum ObjectLifecycle {
     /// Types whose spec changes bump `metadata.generation` (those with a spec).
     public static func tracksGeneration(_ type: ResourceType) -> Bool {
         !["configmaps", "secrets", "events", "events.events.k8s.io", "endpoints", "serviceaccounts", "leases.coordination.k8s.io",
-          "endpointslices.discovery.k8s.io"].contains(type.storageKey) && !type.group.hasPrefix("rbac")
+          "endpointslices.discovery.k8s.io", "namespaces", "nodes"].contains(type.storageKey) && !type.group.hasPrefix("rbac")
     }
 
     /// Merges a client's update onto the stored object: identity and system

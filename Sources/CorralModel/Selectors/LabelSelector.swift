@@ -125,7 +125,9 @@ public struct LabelSelector: Equatable, Sendable, CustomStringConvertible {
             for expr in arr {
                 let key = expr["key"]?.stringValue ?? ""
                 let opName = expr["operator"]?.stringValue ?? ""
-                let values: [String]? = expr["values"]?.arrayValue?.map { $0.stringValue ?? "" }
+                // Go copies values with append([]string(nil), ...): an empty list prints as null.
+                let given = expr["values"]?.arrayValue?.map { $0.stringValue ?? "" } ?? []
+                let values: [String]? = given.isEmpty ? nil : given
                 let op: Operator
                 switch opName {
                 case "In": op = .in

@@ -21,6 +21,11 @@ public final class ResourceRegistry: @unchecked Sendable {
         byPath["\(group)/\(version)/\(resource)"]
     }
 
+    /// The type stored under a storage key (first registered version).
+    public func lookup(storageKey: String) -> ResourceType? {
+        types.first { $0.storageKey == storageKey }
+    }
+
     /// The type named by an object's apiVersion and kind.
     public func lookup(apiVersion: String, kind: String) -> ResourceType? {
         byKind["\(apiVersion)/\(kind)"]

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# tools/test.sh — run Corral's whole test suite.
+#
+#   1. tools/bootstrap.sh            (Debian packages, kubectl, Python venv)
+#   2. swift build --build-tests     (debug)
+#   3. swift test                    (all unit tests)
+#   4. .venv/bin/pytest -v tests/integration   (real corrald, real kubectl + Python client)
+#
+# Exits non-zero if anything fails (pytest collecting no tests counts as a
+# failure). The last line is "N passed, N failed" for the integration tests.
+# Runnable from any directory. Environment:
+#   PYTEST_ARGS   extra pytest arguments (e.g. "-k kubectl -x")
+#   CORRAL_SKIP_APT=1   passed on to bootstrap
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+[ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
+
+LOGDIR="$(mktemp -d "${TMPDIR:-/tmp}/corral-test.XXXXXX")"
+FAILED=()
+T0=$SECONDS
+
+stage() { printf '\n==> %s\n' "$*"; }
+elapsed() { printf '%dm%02ds' $(( (SECONDS - T0) / 60 )) $(( (SECONDS - T0) % 60 )); }
+
+finish() {
+    local passed="$1" failed="$2"
+    echo
+    echo "==> summary ($(elapsed))"
+    [ -n "${SWIFT_SUMMARY:-}" ] && printf 'swift test: %s\n' "$SWIFT_SUMMARY"
+    if [ "${#FAILED[@]}" -gt 0 ]; then
+        printf 'FAILED stages: %s\n' "${FAILED[*]}"
+    fi
+    echo "$passed passed, $failed failed"
+    [ "${#FAILED[@]}" -eq 0 ]
+    exit $?
+}
+
+# 1. dependencies ---------------------------------------------------------------
+stage "bootstrap"
+if ! tools/bootstrap.sh; then
+    FAILED+=("bootstrap")
+    finish 0 0
+fi
+
+# 2. build ------------------------------------------------------------------------
+stage "swift build --build-tests (debug)"
+if ! timeout 2400 swift build --build-tests 2>&1 | tee "$LOGDIR/build.log"; then
+    FAILED+=("swift-build")
+    finish 0 0
+fi
+if [ ! -x .build/debug/corrald ]; then
+    echo "test: .build/debug/corrald was not built" >&2
+    FAILED+=("swift-build")
+    finish 0 0
+fi
+
+# 3. unit tests ---------------------------------------------------------------------
+stage "swift test"
+timeout 1200 swift test --skip-build 2>&1 | tee "$LOGDIR/swift-test.log"
+SWIFT_RC=${PIPESTATUS[0]}
+# XCTest: "Executed N tests, with M failures ..." ; Swift Testing: "Test run with N tests ... passed/failed"
+SWIFT_SUMMARY="$( { grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' "$LOGDIR/swift-test.log" | tail -n1;
+                    grep -E 'Test run with [0-9]+ tests?' "$LOGDIR/swift-test.log" | tail -n1; } \
+                  | sed 's/^[[:space:]]*//' | paste -sd ';' -)"
+SWIFT_SUMMARY="${SWIFT_SUMMARY:-no summary line} (exit $SWIFT_RC)"
+if [ "$SWIFT_RC" -ne 0 ]; then
+    FAILED+=("swift-test")
+fi
+
+# 4. integration tests ----------------------------------------------------------------
+stage "pytest tests/integration"
+export CORRALD="${CORRALD:-$ROOT/.build/debug/corrald}"
+JUNIT="$LOGDIR/pytest.xml"
+# shellcheck disable=SC2086
+timeout 2700 .venv/bin/pytest -v -rfE -p no:cacheprovider --junitxml="$JUNIT" \
+    ${PYTEST_ARGS:-} tests/integration
+PY_RC=$?
+read -r PASSED FAILS < <(.venv/bin/python - "$JUNIT" <<'PYEOF'
+import sys, xml.etree.ElementTree as ET
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except Exception:
+    print(0, 0); sys.exit()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+t = f = e = s = 0
+for su in suites:
+    t += int(su.get("tests", 0)); f += int(su.get("failures", 0))
+    e += int(su.get("errors", 0)); s += int(su.get("skipped", 0))
+print(t - f - e - s, f + e)
+PYEOF
+)
+case "$PY_RC" in
+    0) ;;
+    5) echo "test: pytest collected no tests"; FAILED+=("pytest(no tests)") ;;
+    124) echo "test: pytest timed out"; FAILED+=("pytest(timeout)"); FAILS=$((FAILS + 1)) ;;
+    *) FAILED+=("pytest(exit $PY_RC)") ;;
+esac
+
+finish "${PASSED:-0}" "${FAILS:-0}"
