@@ -41,7 +41,7 @@ public final class NamespaceController: @unchecked Sendable {
             guard let ns = try? s.decoded(), let name = ns[path: ["metadata", "name"]]?.stringValue else { continue }
             if ns[path: ["metadata", "deletionTimestamp"]] != nil {
                 await finalize(name)
-            } else if (try? await objects.store.get(ObjectKey(saType.storageKey, namespace: name, name: "default"))) == .some(nil) {
+            } else if case .some(.none) = try? await objects.store.get(ObjectKey(saType.storageKey, namespace: name, name: "default")) {
                 let sa: JSONValue = ["apiVersion": "v1", "kind": "ServiceAccount", "metadata": ["name": "default", "namespace": .string(name)]]
                 _ = try? await objects.create(saType, namespace: name, object: sa)
             }

@@ -79,6 +79,9 @@ enum JSONPatchEngine {
             if toPtr.tokens.count > fromPtr.tokens.count && Array(toPtr.tokens.prefix(fromPtr.tokens.count)) == fromPtr.tokens {
                 throw fail("move operation does not apply: from \(from) is a prefix of path \(path)")
             }
+            guard fromPtr.get(doc) != nil else {
+                throw fail("move operation does not apply: doc is missing from path: \(from): missing value")
+            }
             let value = try remove(&doc, fromPtr, opName: "move", path: from, missingWord: "from path")
             try add(&doc, toPtr, value, opName: "move", path: path)
         case "copy":

@@ -5,10 +5,14 @@
 public struct FieldSelector: Equatable, Sendable, CustomStringConvertible {
     /// One term. `op` is "=" (also for "==") or "!=".
     public struct Term: Equatable, Sendable {
+        /// The field path, e.g. `spec.nodeName`.
         public var field: String
+        /// "=" or "!=".
         public var op: String
+        /// The unescaped value.
         public var value: String
 
+        /// A term; `op` "==" is stored as "=".
         public init(field: String, op: String, value: String) {
             self.field = field
             self.op = op == "==" ? "=" : op
@@ -25,6 +29,7 @@ public struct FieldSelector: Equatable, Sendable, CustomStringConvertible {
     /// The terms, in sorted term order.
     public private(set) var terms: [Term]
 
+    /// A selector from terms (no validation).
     public init(terms: [Term] = []) {
         self.terms = terms
     }

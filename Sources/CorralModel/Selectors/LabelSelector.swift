@@ -20,7 +20,9 @@ public struct LabelSelector: Equatable, Sendable, CustomStringConvertible {
 
     /// One `key op values` term.
     public struct Requirement: Equatable, Sendable, CustomStringConvertible {
+        /// The label key.
         public var key: String
+        /// The relation checked.
         public var op: Operator
         /// Sorted, without duplicates (empty for exists / does-not-exist).
         public var values: [String]

@@ -12,10 +12,12 @@ public struct SelectorError: Error, Equatable, Sendable, CustomStringConvertible
         case fieldLabelNotSupported
     }
 
+    /// Which selector failed, and how.
     public var kind: Kind
     /// kube-apiserver's wording, e.g. `unable to parse requirement: found '', expected: identifier`.
     public var message: String
 
+    /// An error with kube-apiserver's `message`.
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
@@ -27,5 +29,6 @@ public struct SelectorError: Error, Equatable, Sendable, CustomStringConvertible
         SelectorError(.fieldLabelNotSupported, "field label not supported: \(field)")
     }
 
+    /// The message.
     public var description: String { message }
 }

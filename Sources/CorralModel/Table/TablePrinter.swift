@@ -7,11 +7,13 @@ import Foundation
 public enum TablePrinter {
     /// One `columnDefinitions[]` entry.
     public struct Column: Equatable, Sendable {
+        /// Column title as kube-apiserver names it ("Name", "Nominated Node"); kubectl upper-cases it.
         public var name: String
         /// "string", "integer", "number", "boolean" or "date".
         public var type: String
         /// "name" for the object-name column, else "".
         public var format: String
+        /// Help text (kube-apiserver uses the field's API doc).
         public var description: String
         /// 0 = always shown; 1 = shown with `-o wide`.
         public var priority: Int
@@ -21,6 +23,7 @@ public enum TablePrinter {
             self.init(name, "string", format: format, priority: priority, description)
         }
 
+        /// A column of any `type`.
         public init(_ name: String, _ type: String, format: String = "", priority: Int = 0, _ description: String) {
             self.name = name
             self.type = type
