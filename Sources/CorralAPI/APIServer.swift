@@ -85,6 +85,20 @@ public final class APIServer: HTTPRequestHandler, @unchecked Sendable {
             break
         }
         let parts = path.split(separator: "/").map(String.init)
+        if parts.first == "openapi" {
+            guard req.method == .GET else { throw APIError.methodNotAllowed() }
+            if parts.count == 2 && parts[1] == "v3" { return try Self.json(200, OpenAPI.index(registry)) }
+            if parts.count >= 4 && parts[1] == "v3" {
+                let group = parts[2] == "api" ? "" : parts[3]
+                let version = parts.last!
+                if (parts[2] == "api" && parts.count == 4) || (parts[2] == "apis" && parts.count == 5),
+                   !registry.types(group: group, version: version).isEmpty {
+                    return try Self.json(200, OpenAPI.document(registry, group: group, version: version),
+                                         extraHeaders: [("Cache-Control", "public, immutable")])
+                }
+            }
+            throw APIError.notFoundPath()
+        }
         if parts.first == "apis", parts.count == 2 {
             guard let g = Discovery.group(registry, parts[1]) else { throw APIError.notFoundPath() }
             return try Self.json(200, g)

@@ -381,7 +381,7 @@ final class StrategicMergePatchTests: XCTestCase {
     }
 }
 
-final class MergeKeysTests: XCTestCase {
+final class MergeKeysPatchTests: XCTestCase {
     func testStrategyTable() {
         let ps = ["spec"], dt = ["spec", "template", "spec"], cj = ["spec", "jobTemplate", "spec", "template", "spec"]
         let cases: [(String, [String], String?, String?)] = [
@@ -432,5 +432,66 @@ final class MergeKeysTests: XCTestCase {
             XCTAssertEqual(got?.strategy, strategy, "\(key) \(path)")
             XCTAssertEqual(got?.mergeKey, mergeKey, "\(key) \(path)")
         }
+    }
+}
+
+final class DiffPatchTests: XCTestCase {
+    func testTwoWayShape() throws {
+        let o = j(#"{"spec":{"containers":[{"name":"a","image":"a:1"},{"name":"b","image":"b:1"}]}}"#)
+        let m = j(#"{"spec":{"containers":[{"name":"a","image":"a:1"},{"name":"b","image":"b:2"}]}}"#)
+        let p = try Patch.createTwoWayStrategicPatch(original: o, modified: m, storageKey: "pods")
+        assertJSON(p, #"{"spec":{"containers":[{"image":"b:2","name":"b"}],"$setElementOrder/containers":[{"name":"a"},{"name":"b"}]}}"#)
+    }
+
+    func testTwoWayRoundTrips() throws {
+        let pairs: [(String, String, String)] = [
+            ("pods", #"{"metadata":{"labels":{"a":"1"},"finalizers":["x","y"]},"spec":{"containers":[{"name":"a","image":"a:1","env":[{"name":"E","value":"1"}]},{"name":"b","image":"b:1"}]}}"#,
+             #"{"metadata":{"labels":{"b":"2"},"finalizers":["y","z"]},"spec":{"containers":[{"name":"b","image":"b:1"},{"name":"a","image":"a:2","env":[{"name":"F","value":"2"}]},{"name":"c","image":"c"}]}}"#),
+            ("deployments.apps", #"{"spec":{"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxSurge":1}},"template":{"spec":{"volumes":[{"name":"v","emptyDir":{}}]}}}}"#,
+             #"{"spec":{"strategy":{"type":"Recreate"},"template":{"spec":{"volumes":[{"name":"v","hostPath":{"path":"/x"}}]}}}}"#),
+            ("services", #"{"spec":{"ports":[{"port":80},{"port":443}],"ipFamilies":["IPv4"]}}"#,
+             #"{"spec":{"ports":[{"port":443,"name":"https"}],"ipFamilies":["IPv4","IPv6"]}}"#),
+            ("virtualmachines.kubevirt.io", #"{"spec":{"template":{"spec":{"networks":[{"name":"a","pod":{}}],"domain":{"devices":{"disks":[{"name":"r"},{"name":"c"}]}}}}}}"#,
+             #"{"spec":{"template":{"spec":{"networks":[{"name":"a","pod":{}},{"name":"b","multus":{"networkName":"n"}}],"domain":{"devices":{"disks":[{"name":"c"}]}}}}}}"#),
+        ]
+        for (key, o, m) in pairs {
+            let p = try Patch.createTwoWayStrategicPatch(original: j(o), modified: j(m), storageKey: key)
+            let applied = try Patch.applyStrategicMergePatch(p, to: j(o), storageKey: key)
+            assertJSON(applied, m, "\(key) via \(p.jsonString())")
+        }
+    }
+
+    func testRetainKeysAndPrimitiveDeletionDirectives() throws {
+        let p = try Patch.createTwoWayStrategicPatch(
+            original: j(#"{"metadata":{"finalizers":["a","b"]},"spec":{"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxSurge":1}}}}"#),
+            modified: j(#"{"metadata":{"finalizers":["a"]},"spec":{"strategy":{"type":"Recreate"}}}"#), storageKey: "deployments.apps")
+        assertJSON(p, #"{"metadata":{"$deleteFromPrimitiveList/finalizers":["b"],"$setElementOrder/finalizers":["a"]},"spec":{"strategy":{"$retainKeys":["type"],"type":"Recreate","rollingUpdate":null}}}"#)
+    }
+
+    func testThreeWayStrategicKeepsOthersChanges() throws {
+        let lastApplied = #"{"metadata":{"name":"p","labels":{"app":"x","tier":"web"}},"spec":{"containers":[{"name":"a","image":"a:1","env":[{"name":"E1","value":"1"},{"name":"E2","value":"2"}]}]}}"#
+        let live = #"{"metadata":{"name":"p","uid":"u","labels":{"app":"x","tier":"web","added-by":"someone"}},"spec":{"nodeName":"n","containers":[{"name":"a","image":"a:1","imagePullPolicy":"IfNotPresent","env":[{"name":"E1","value":"1"},{"name":"E2","value":"2"}]},{"name":"sidecar","image":"s"}]},"status":{"phase":"Running"}}"#
+        let config = #"{"metadata":{"name":"p","labels":{"app":"x"}},"spec":{"containers":[{"name":"a","image":"a:2","env":[{"name":"E2","value":"2"}]}]}}"#
+        let (type, p) = try Patch.createThreeWayPatch(original: j(lastApplied), modified: j(config), current: j(live), storageKey: "pods")
+        XCTAssertEqual(type, .strategic)
+        let result = try Patch.applyStrategicMergePatch(p, to: j(live), storageKey: "pods")
+        assertJSON(result, #"{"metadata":{"name":"p","uid":"u","labels":{"app":"x","added-by":"someone"}},"spec":{"nodeName":"n","containers":[{"name":"a","image":"a:2","imagePullPolicy":"IfNotPresent","env":[{"name":"E2","value":"2"}]},{"name":"sidecar","image":"s"}]},"status":{"phase":"Running"}}"#,
+                   "patch was \(p.jsonString())")
+    }
+
+    func testThreeWayWithoutLastApplied() throws {
+        let p = try Patch.createThreeWayStrategicPatch(original: nil, modified: j(#"{"metadata":{"labels":{"a":"1"}}}"#),
+                                                       current: j(#"{"metadata":{"labels":{"b":"2"}}}"#), storageKey: "configmaps")
+        assertJSON(p, #"{"metadata":{"labels":{"a":"1"}}}"#)
+    }
+
+    func testThreeWayMergePatchForCustomResources() throws {
+        let lastApplied = #"{"spec":{"size":1,"old":"x","list":[1,2]}}"#
+        let live = #"{"metadata":{"uid":"u"},"spec":{"size":1,"old":"x","list":[1,2],"server":"set"}}"#
+        let config = #"{"spec":{"size":2,"list":[3]}}"#
+        let (type, p) = try Patch.createThreeWayPatch(original: j(lastApplied), modified: j(config), current: j(live), storageKey: "widgets.example.com")
+        XCTAssertEqual(type, .merge)
+        assertJSON(p, #"{"spec":{"size":2,"list":[3],"old":null}}"#)
+        assertJSON(Patch.applyMergePatch(p, to: j(live)), #"{"metadata":{"uid":"u"},"spec":{"size":2,"list":[3],"server":"set"}}"#)
     }
 }

@@ -37,8 +37,8 @@ public enum MergeKeys {
     /// The field strategy for a path, or nil.
     static func field(storageKey: String, path: [String]) -> FieldStrategy? {
         guard Patch.supportsStrategic(storageKey: storageKey), !path.isEmpty else { return nil }
-        let rules = [(["metadata"], objectMeta)] + (typeRules[storageKey] ?? [])
-        for (prefix, table) in rules where path.count > prefix.count && Array(path.prefix(prefix.count)) == prefix {
+        if path.count == 2 && path[0] == "metadata", let f = objectMeta[path[1]] { return f }
+        for (prefix, table) in typeRules[storageKey] ?? [] where path.count > prefix.count && path.starts(with: prefix) {
             if let f = table[path.dropFirst(prefix.count).joined(separator: ".")] { return f }
         }
         return nil
