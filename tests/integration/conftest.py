@@ -208,6 +208,17 @@ class Corrald:
             return "(no log)"
         return "\n".join(data.decode("utf-8", "replace").splitlines()[-lines:])
 
+    def crash_reason(self) -> str:
+        """The runtime's fatal-error line(s) from the log, if any."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        text = text[text.rfind("===== test harness: start"):]
+        hits = [l for l in text.splitlines()
+                if "Fatal error" in l or "Program crashed" in l or "fatal" in l.lower()[:40]]
+        return " | ".join(hits[:4]) or self.log_tail(5)
+
     # -- clients ---------------------------------------------------------------
     def kubectl(self, *args, check: bool = True, input: str | None = None,
                 timeout: float = 60) -> subprocess.CompletedProcess:
@@ -247,12 +258,31 @@ def corrald():
         d.cleanup()
         raise
     yield d
-    died = list(d.unexpected_exits)
-    if not d.alive() and d.proc is not None and d.proc.returncode is not None:
-        died.append(f"corrald pid {d.pid} was dead at session end (code {d.proc.returncode})")
     d.cleanup()
-    if died:
-        pytest.fail("; ".join(died), pytrace=False)
+
+
+def _responsive(d: "Corrald") -> bool:
+    try:
+        r = requests.get(d.url + "/readyz", cert=d.cert, verify=d.ca, timeout=3)
+        return r.status_code == 200
+    except (requests.RequestException, OSError):
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _shared_daemon_health(request):
+    """If the shared daemon died, fail the test during which it died, and
+    restart it (same data dir) before the next test so one crash does not
+    cascade through the rest of the suite."""
+    if "corrald" not in request.fixturenames:
+        yield
+        return
+    d = request.getfixturevalue("corrald")
+    if not d.alive() or not _responsive(d):
+        d.stop()
+        d.start()
+    yield
+    # Whether it survived the test is checked in pytest_runtest_makereport.
 
 
 @pytest.fixture
@@ -276,7 +306,10 @@ def corrald_factory():
 def ns(corrald):
     """A fresh namespace on the shared daemon, deleted afterwards (best effort)."""
     name = unique("t")
-    corrald.kubectl("create", "namespace", name)
+    # Setup goes through `create -f` (JSON), so that a failure of the
+    # `kubectl create namespace` generator shows up in its own test only.
+    corrald.kubectl("create", "-f", "-", input=json.dumps(
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}))
     yield name
     corrald.kubectl("delete", "namespace", name, "--wait=false", check=False, timeout=30)
 
@@ -285,6 +318,23 @@ def ns(corrald):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
+    d = item.funcargs.get("corrald") if hasattr(item, "funcargs") else None
+    if call.when == "call" and isinstance(d, Corrald) and d.proc is not None:
+        if d.alive() and not _responsive(d):
+            # Maybe crashing right now (the Swift backtracer takes a few seconds).
+            try:
+                d.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        if not d.alive():
+            msg = (f"corrald (pid {d.pid}) died during this test with exit code "
+                   f"{d.proc.returncode}: {d.crash_reason()}")
+            rep.outcome = "failed"
+            rep.longrepr = msg + ("\n\n" + str(rep.longrepr) if rep.longrepr else "")
+        elif not _responsive(d):
+            rep.outcome = "failed"
+            rep.longrepr = "corrald no longer answers /readyz after this test" + (
+                "\n\n" + str(rep.longrepr) if rep.longrepr else "")
     if rep.failed:
         for d in _ALL_DAEMONS:
             if d.proc is not None:

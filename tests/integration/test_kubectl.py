@@ -97,6 +97,20 @@ def names_in(k, *args) -> set[str]:
     return set(out.split())
 
 
+def mk_cm(k, ns, name, data=None, labels=None):
+    """Create a ConfigMap through `kubectl create -f -` (JSON) for test setup."""
+    meta = {"name": name, "namespace": ns}
+    if labels:
+        meta["labels"] = dict(labels)
+    k.kubectl("create", "-f", "-", input=json.dumps(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": data or {"k": "v"}}))
+
+
+def mk_ns(k, name):
+    k.kubectl("create", "-f", "-", input=json.dumps(
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}))
+
+
 def write_manifest(tmp_path, name: str, obj) -> str:
     p = tmp_path / name
     if isinstance(obj, str):
@@ -498,7 +512,7 @@ def test_table_columns_per_type(corrald, ns, tmp_path):
 def sel_ns(corrald, ns):
     spec = {"a": "app=web,tier=fe", "b": "app=web,tier=be", "c": "app=db", "d": None}
     for name, labels in spec.items():
-        corrald.kubectl("create", "configmap", name, "-n", ns, "--from-literal=k=v")
+        mk_cm(corrald, ns, name, {"k": "v"})
         lab = ["suite=sel"] + (labels.split(",") if labels else [])
         corrald.kubectl("label", "configmap", name, "-n", ns, *lab)
     return ns
@@ -574,7 +588,7 @@ class LineReader:
 
 
 def test_get_watch(corrald, ns):
-    corrald.kubectl("create", "configmap", "sentinel", "-n", ns, "--from-literal=x=1")
+    mk_cm(corrald, ns, "sentinel", {"x": "1"})
     ev = corrald.popen_kubectl("get", "configmaps", "-n", ns, "-w", "--output-watch-events")
     plain = corrald.popen_kubectl("get", "configmaps", "-n", ns, "-w")
     try:
@@ -582,7 +596,7 @@ def test_get_watch(corrald, ns):
         er.wait_for(lambda ls: any("sentinel" in l for l in ls))
         pr.wait_for(lambda ls: any("sentinel" in l for l in ls))
         time.sleep(0.5)
-        corrald.kubectl("create", "configmap", "w1", "-n", ns, "--from-literal=a=1")
+        mk_cm(corrald, ns, "w1", {"a": "1"})
         corrald.kubectl("label", "configmap", "w1", "-n", ns, "changed=yes")
         corrald.kubectl("delete", "configmap", "w1", "-n", ns)
 
@@ -657,7 +671,7 @@ def test_create_namespace_configmap_secret(corrald):
 # --------------------------------------------------------------------------- replace / label / annotate
 
 def test_replace_and_stale_conflict(corrald, ns):
-    corrald.kubectl("create", "configmap", "rep", "-n", ns, "--from-literal=k=v1")
+    mk_cm(corrald, ns, "rep", {"k": "v1"})
     v1 = get_json(corrald, "cm", "rep", ns)
     rv1 = int(v1["metadata"]["resourceVersion"])
     uid = v1["metadata"]["uid"]
@@ -708,7 +722,7 @@ def test_generation_bumps_on_spec_change_only(corrald, ns):
 
 
 def test_label_and_annotate(corrald, ns):
-    corrald.kubectl("create", "configmap", "lab", "-n", ns, "--from-literal=k=v")
+    mk_cm(corrald, ns, "lab", {"k": "v"})
     assert corrald.kubectl("label", "cm", "lab", "-n", ns, "env=prod").stdout.strip() == "configmap/lab labeled"
     assert get_json(corrald, "cm", "lab", ns)["metadata"]["labels"] == {"env": "prod"}
     p = corrald.kubectl("label", "cm", "lab", "-n", ns, "env=dev", check=False)
@@ -727,7 +741,7 @@ def test_label_and_annotate(corrald, ns):
     ann = get_json(corrald, "cm", "lab", ns)["metadata"].get("annotations") or {}
     assert "note" not in ann and ann.get("example.com/owner") == "ops", ann
     # Label many at once by selector.
-    corrald.kubectl("create", "configmap", "lab2", "-n", ns, "--from-literal=k=v")
+    mk_cm(corrald, ns, "lab2", {"k": "v"})
     corrald.kubectl("label", "cm", "lab2", "-n", ns, "team=a")
     corrald.kubectl("label", "cm", "-n", ns, "-l", "team=a", "bulk=yes")
     assert names_in(corrald, "get", "cm", "-n", ns, "-l", "bulk=yes") == {"lab", "lab2"}
@@ -737,13 +751,13 @@ def test_label_and_annotate(corrald, ns):
 
 def test_delete_single_selector_all(corrald, ns):
     other = unique("keep")
-    corrald.kubectl("create", "namespace", other)
+    mk_ns(corrald, other)
     try:
         for n in ("one", "x1", "x2", "y1", "z1"):
-            corrald.kubectl("create", "configmap", n, "-n", ns, "--from-literal=k=v")
+            mk_cm(corrald, ns, n, {"k": "v"})
         corrald.kubectl("label", "cm", "x1", "x2", "-n", ns, "grp=x")
         corrald.kubectl("label", "cm", "y1", "-n", ns, "grp=y")
-        corrald.kubectl("create", "configmap", "survivor", "-n", other, "--from-literal=k=v")
+        mk_cm(corrald, other, "survivor", {"k": "v"})
 
         out = corrald.kubectl("delete", "configmap", "one", "-n", ns).stdout
         assert out.strip() == 'configmap "one" deleted', out
@@ -831,7 +845,7 @@ def test_delete_cascade_orphan(corrald, ns):
 # --------------------------------------------------------------------------- wait
 
 def test_wait_for_delete(corrald, ns):
-    corrald.kubectl("create", "configmap", "wd", "-n", ns, "--from-literal=k=v")
+    mk_cm(corrald, ns, "wd", {"k": "v"})
     p = corrald.popen_kubectl("wait", "--for=delete", "configmap/wd", "-n", ns, "--timeout=45s")
     try:
         time.sleep(1.5)
@@ -847,7 +861,7 @@ def test_wait_for_delete(corrald, ns):
 
 
 def test_wait_for_jsonpath(corrald, ns):
-    corrald.kubectl("create", "configmap", "wj", "-n", ns, "--from-literal=k=v1")
+    mk_cm(corrald, ns, "wj", {"k": "v1"})
     p = corrald.popen_kubectl("wait", "--for=jsonpath={.data.k}=v2", "configmap/wj", "-n", ns,
                               "--timeout=45s")
     try:
@@ -889,9 +903,9 @@ def test_get_all(corrald, ns, tmp_path):
 
 def test_namespace_deletion_removes_contents(corrald, tmp_path):
     name = unique("gone")
-    corrald.kubectl("create", "namespace", name)
-    corrald.kubectl("create", "configmap", "c1", "-n", name, "--from-literal=k=v")
-    corrald.kubectl("create", "secret", "generic", "s1", "-n", name, "--from-literal=k=v")
+    mk_ns(corrald, name)
+    mk_cm(corrald, name, "c1", {"k": "v"})
+    corrald.kubectl("create", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s1", "namespace": name}, "stringData": {"k": "v"}}))
     corrald.kubectl("create", "-f", write_manifest(tmp_path, "pod.yaml", POD), "-n", name)
     corrald.kubectl("create", "-f", write_manifest(tmp_path, "vm.yaml", VM), "-n", name)
     corrald.kubectl("create", "-f", "-", "-n", name, input=json.dumps(deployment("d1", {"x": "y"})))
@@ -903,7 +917,7 @@ def test_namespace_deletion_removes_contents(corrald, tmp_path):
         left = corrald.kubectl_json("get", kind, "-A", "--field-selector", f"metadata.namespace={name}")
         assert left["items"] == [], f"{kind} left in deleted namespace: {left['items']}"
     # Re-creating the namespace does not bring anything back.
-    corrald.kubectl("create", "namespace", name)
+    mk_ns(corrald, name)
     try:
         assert names_in(corrald, "get", "cm", "-n", name) - {"kube-root-ca.crt"} == set()
         assert names_in(corrald, "get", "pods,vm,deploy", "-n", name) == set()

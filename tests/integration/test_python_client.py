@@ -23,7 +23,8 @@ def api(corrald):
 @pytest.fixture
 def pyns(api):
     name = unique("py")
-    api.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
+    api.create_namespace(client.V1Namespace(api_version="v1", kind="Namespace",
+                                            metadata=client.V1ObjectMeta(name=name)))
     yield name
     try:
         api.delete_namespace(name)
@@ -32,7 +33,8 @@ def pyns(api):
 
 
 def cm(name, labels=None, data=None):
-    return client.V1ConfigMap(metadata=client.V1ObjectMeta(name=name, labels=labels),
+    return client.V1ConfigMap(api_version="v1", kind="ConfigMap",
+                              metadata=client.V1ObjectMeta(name=name, labels=labels),
                               data=data or {"k": "v"})
 
 
@@ -48,6 +50,20 @@ def test_load_kube_config_and_basic_calls(corrald):
     assert {"default", "kube-system", "kube-public"} <= nss, nss
     groups = {g.name for g in client.ApisApi().get_api_versions().groups}
     assert {"apps", "kubevirt.io", "cdi.kubevirt.io", "k8s.cni.cncf.io"} <= groups, groups
+
+
+def test_create_without_kind_like_most_client_code(api, pyns):
+    """The client sends no kind/apiVersion unless the caller sets them;
+    kube-apiserver takes them from the URL."""
+    made = api.create_namespaced_config_map(
+        pyns, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="nokind"), data={"a": "b"}))
+    assert made.kind == "ConfigMap" and made.api_version == "v1"
+    name = unique("pyk")
+    api.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
+    try:
+        assert api.read_namespace(name).metadata.name == name
+    finally:
+        api.delete_namespace(name)
 
 
 def test_create_get_list_with_selectors(api, pyns):

@@ -10,7 +10,13 @@ enum BodyDecoding {
         let ct = (contentType ?? "application/json").lowercased()
         if body.isEmpty { throw APIError.badRequest("the request body is empty") }
         if ct.contains("yaml") { return try decodeYAML(body) }
-        if ct.contains("protobuf") { throw APIError.unsupportedMediaType(ct) }
+        if ct.contains("protobuf") {
+            do {
+                return try KubeProtobuf.decode(body)
+            } catch {
+                throw APIError.badRequest("error decoding protobuf request body: \(error)")
+            }
+        }
         return try decodeJSON(body)
     }
 

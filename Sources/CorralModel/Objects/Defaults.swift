@@ -14,7 +14,7 @@ public enum Defaults {
             setIfMissing(&o, ["spec", "replicas"], 1)
             setIfMissing(&o, ["spec", "revisionHistoryLimit"], 10)
             setIfMissing(&o, ["spec", "progressDeadlineSeconds"], 600)
-            if o[path: ["spec", "strategy"]] == nil {
+            if o[path: ["spec", "strategy", "type"]] == nil {
                 o.set(path: ["spec", "strategy"], to: ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": "25%", "maxSurge": "25%"]])
             }
             defaultTemplate(&o)

@@ -101,16 +101,18 @@ public enum ObjectLifecycle {
         guard case .object = input else {
             throw APIError.badRequest("the body of the request was not a JSON object")
         }
-        let kind = input["kind"]?.stringValue ?? ""
-        let apiVersion = input["apiVersion"]?.stringValue ?? ""
-        if kind.isEmpty { throw APIError.badRequest("Object 'Kind' is missing in '\(String(input.jsonString().prefix(200)))'") }
-        if apiVersion.isEmpty { throw APIError.badRequest("Object 'apiVersion' is missing in '\(String(input.jsonString().prefix(200)))'") }
+        // Like kube-apiserver, a body without kind/apiVersion takes them from the URL.
+        let sentKind = input["kind"]?.stringValue ?? "", sentVersion = input["apiVersion"]?.stringValue ?? ""
+        let kind = sentKind.isEmpty ? type.kind : sentKind
+        let apiVersion = sentVersion.isEmpty ? type.apiVersion : sentVersion
         if kind != type.kind || apiVersion != type.apiVersion {
             throw APIError.badRequest("the API version in the data (\(apiVersion)) does not match the expected API version (\(type.apiVersion))"
                                       + (kind != type.kind ? " or kind (\(kind)) does not match \(type.kind)" : ""))
         }
         try checkMetadataTypes(input, type: type)
         var obj = input
+        obj["apiVersion"] = .string(apiVersion)
+        obj["kind"] = .string(kind)
         if obj["metadata"] == nil || obj["metadata"]!.isNull { obj["metadata"] = .object(JSONObject()) }
         if type.namespaced {
             let bodyNS = obj[path: ["metadata", "namespace"]]?.stringValue ?? ""
@@ -135,10 +137,30 @@ public enum ObjectLifecycle {
             obj.set(path: ["metadata", "generation"], to: nil)
         }
         if type.subresources.contains("status"), type.storageKey != "nodes" { obj["status"] = nil }
+        if type.storageKey == "pods" {
+            obj["status"] = ["phase": "Pending", "qosClass": .string(qosClass(obj["spec"]))]
+        }
         obj = Defaults.apply(obj, type: type)
         let causes = validateMetadata(obj, type: type) + TypeValidation.validate(obj, type: type)
         if !causes.isEmpty { throw APIError.invalid(type, obj[path: ["metadata", "name"]]?.stringValue ?? "", causes) }
         return obj
+    }
+
+    /// The pod's QoS class from its containers' requests and limits.
+    static func qosClass(_ spec: JSONValue?) -> String {
+        let cs = (spec?["containers"]?.arrayValue ?? []) + (spec?["initContainers"]?.arrayValue ?? [])
+        var any = false, guaranteed = true
+        for c in cs {
+            let req = c[path: ["resources", "requests"]]?.objectValue ?? JSONObject()
+            let lim = c[path: ["resources", "limits"]]?.objectValue ?? JSONObject()
+            if !req.isEmpty || !lim.isEmpty { any = true }
+            for r in ["cpu", "memory"] {
+                guard let l = lim[r] else { guaranteed = false; continue }
+                if let q = req[r], q != l { guaranteed = false }
+            }
+        }
+        if !any { return "BestEffort" }
+        return guaranteed ? "Guaranteed" : "Burstable"
     }
 
     /// Types whose spec changes bump `metadata.generation` (those with a spec).
