@@ -203,12 +203,16 @@ class Daemon:
             self._log_fh = None
         return took
 
-    def rss_bytes(self) -> int:
+    def rss_bytes(self, field: str = "VmRSS") -> int:
+        """A field of /proc/PID/status in bytes: VmRSS, RssAnon, RssFile."""
         with open(f"/proc/{self.proc.pid}/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) * 1024
-        raise RuntimeError("VmRSS not found")
+        raise RuntimeError(f"{field} not found")
+
+    def rss_detail(self) -> dict:
+        return {k: self.rss_bytes(k) for k in ("VmRSS", "RssAnon", "RssFile")}
 
     def cpu_seconds(self) -> float:
         """utime + stime of the daemon so far."""
@@ -372,87 +376,131 @@ def create_throughput(dm: Daemon, clients: int, seconds: float, tag: str) -> dic
             "daemon_cpu": (cpu1 - cpu0) / el, "client_cpu": (pcpu1 - pcpu0) / el}
 
 
+def noop_round_trips(dm: Daemon, seconds: float) -> dict:
+    """The 1-client ceiling: sequential GET /readyz on one keep-alive connection."""
+    c = dm.conn()
+    for _ in range(20):
+        request(c, "GET", "/readyz")
+    n = 0
+    t0 = time.monotonic()
+    end = t0 + seconds
+    while n < 1_000_000 and time.monotonic() < end:
+        s, _ = request(c, "GET", "/readyz")
+        if s != 200:
+            raise RuntimeError(f"/readyz: HTTP {s}")
+        n += 1
+    el = time.monotonic() - t0
+    c.close()
+    return {"per_s": n / el, "mean_ms": el / max(n, 1) * 1e3}
+
+
 # --------------------------------------------------------------------------
 # 4. watch delivery latency
 # --------------------------------------------------------------------------
-NAME_RE = re.compile(rb'"name"\s*:\s*"(bw-[0-9]+)"')
+NAME_RE = re.compile(rb'"name"\s*:\s*"(bw[0-9]+-[0-9]+)"')
+_WATCH_RUNS = [0]
 
 
-class Watcher(threading.Thread):
-    """A streaming watch on a raw TLS socket; records (name, receive time)."""
+class StreamDecoder:
+    """De-chunks one watch response body and records (name, receive time) per event line."""
+
+    __slots__ = ("chunked", "pending", "body", "got", "other_events", "ended")
+
+    def __init__(self, chunked: bool):
+        self.chunked = chunked
+        self.pending = b""  # raw (chunked) bytes not yet decoded
+        self.body = b""     # de-chunked bytes not yet split into lines
+        self.got: list[tuple[bytes, float]] = []
+        self.other_events = 0
+        self.ended = False
+
+    def feed(self, data: bytes, now: float) -> None:
+        if self.chunked:
+            pending = self.pending + data if self.pending else data
+            body = self.body
+            while True:
+                i = pending.find(b"\r\n")
+                if i < 0:
+                    break
+                size = int(pending[:i].split(b";", 1)[0] or b"0", 16)
+                if size == 0:  # the server ended the stream
+                    self.ended = True
+                    pending = b""
+                    break
+                if len(pending) < i + 2 + size + 2:
+                    break
+                body += pending[i + 2:i + 2 + size]
+                pending = pending[i + 2 + size + 2:]
+            self.pending = pending
+        else:
+            body = self.body + data
+        if b"\n" in body:
+            lines = body.split(b"\n")
+            body = lines.pop()
+            got = self.got
+            for line in lines:
+                m = NAME_RE.search(line)
+                if m:
+                    got.append((m.group(1), now))
+                elif line.strip():
+                    self.other_events += 1
+        self.body = body
+
+
+def open_watch(dm: Daemon, rv: str, timeout_s: int) -> tuple[ssl.SSLSocket, StreamDecoder, bytes]:
+    """Connects, sends the watch GET and reads the response head."""
+    raw = socket.create_connection(("127.0.0.1", dm.port), timeout=30)
+    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock = dm.ssl_context().wrap_socket(raw, server_hostname="127.0.0.1")
+    try:
+        path = f"{CM_PATH}?watch=true&resourceVersion={rv}&timeoutSeconds={timeout_s}"
+        sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      f"Accept: application/json\r\nUser-Agent: bench-control-plane\r\n\r\n").encode())
+        buf = b""
+        while b"\r\n\r\n" not in buf and len(buf) < 65536:
+            d = sock.recv(65536)
+            if not d:
+                raise RuntimeError("connection closed before headers")
+            buf += d
+        head, _, rest = buf.partition(b"\r\n\r\n")
+        status = head.split(b"\r\n", 1)[0]
+        if b" 200" not in status:
+            raise RuntimeError(f"watch: {status!r}")
+        return sock, StreamDecoder(b"chunked" in head.lower()), rest
+    except BaseException:
+        sock.close()
+        raise
+
+
+class WatchThread(threading.Thread):
+    """One thread per watch connection (--watch-threads)."""
 
     def __init__(self, dm: Daemon, rv: str, timeout_s: int, stop: threading.Event):
         super().__init__(daemon=True)
         self.dm, self.rv, self.timeout_s, self.stop_ev = dm, rv, timeout_s, stop
-        self.got: list[tuple[bytes, float]] = []
+        self.decoders: list[StreamDecoder] = []
         self.connected = threading.Event()
         self.error: str | None = None
-        self.other_events = 0
 
     def run(self):
         sock = None
         try:
-            raw = socket.create_connection(("127.0.0.1", self.dm.port), timeout=30)
-            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            sock = self.dm.ssl_context().wrap_socket(raw, server_hostname="127.0.0.1")
-            path = (f"{CM_PATH}?watch=true&resourceVersion={self.rv}"
-                    f"&timeoutSeconds={self.timeout_s}")
-            sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                          f"Accept: application/json\r\nUser-Agent: bench-control-plane\r\n\r\n").encode())
-            buf = b""
-            while b"\r\n\r\n" not in buf and len(buf) < 65536:
-                d = sock.recv(65536)
-                if not d:
-                    raise RuntimeError("connection closed before headers")
-                buf += d
-            head, _, buf = buf.partition(b"\r\n\r\n")
-            status = head.split(b"\r\n", 1)[0]
-            if b" 200" not in status:
-                raise RuntimeError(f"watch: {status!r}")
-            chunked = b"chunked" in head.lower()
+            sock, dec, rest = open_watch(self.dm, self.rv, self.timeout_s)
+            self.decoders.append(dec)
             self.connected.set()
             sock.settimeout(0.25)
-            body = b""   # de-chunked bytes not yet split into lines
-            pending = buf  # raw (chunked) bytes not yet decoded
-            got = self.got
-            limit_events = 1_000_000
-            while not self.stop_ev.is_set() and len(got) < limit_events:
-                if pending or not chunked:
-                    now = time.monotonic()
-                    if chunked:
-                        # Decode as many complete chunks as are buffered.
-                        while True:
-                            i = pending.find(b"\r\n")
-                            if i < 0:
-                                break
-                            size = int(pending[:i].split(b";", 1)[0] or b"0", 16)
-                            if size == 0:  # server ended the stream
-                                raise EOFError
-                            if len(pending) < i + 2 + size + 2:
-                                break
-                            body += pending[i + 2:i + 2 + size]
-                            pending = pending[i + 2 + size + 2:]
-                    else:
-                        body += pending
-                        pending = b""
-                    if b"\n" in body:
-                        lines = body.split(b"\n")
-                        body = lines.pop()
-                        for line in lines:
-                            m = NAME_RE.search(line)
-                            if m:
-                                got.append((m.group(1), now))
-                            elif line.strip():
-                                self.other_events += 1
+            if rest:
+                dec.feed(rest, time.monotonic())
+            n = 0
+            while not self.stop_ev.is_set() and not dec.ended and n < 10_000_000:
+                n += 1
                 try:
                     d = sock.recv(262144)
                 except socket.timeout:
                     continue
                 if not d:
                     break
-                pending += d
-        except EOFError:
-            pass
+                dec.feed(d, time.monotonic())
         except Exception as e:
             if not self.stop_ev.is_set():
                 self.error = repr(e)
@@ -465,7 +513,70 @@ class Watcher(threading.Thread):
                     pass
 
 
-def watch_latency(dm: Daemon, watchers: int, rate: float, seconds: float) -> dict:
+class WatchLoop(threading.Thread):
+    """N watch connections multiplexed by one thread with epoll (the default).
+
+    Every connection is still its own HTTPS watch on the server; one event loop
+    keeps the Python client's own cost (GIL hand-offs between 100 threads) out
+    of the measured latency. Receive times are taken when epoll reports data.
+    """
+
+    def __init__(self, dm: Daemon, rv: str, timeout_s: int, stop: threading.Event, count: int):
+        super().__init__(daemon=True)
+        self.dm, self.rv, self.timeout_s, self.stop_ev, self.count = dm, rv, timeout_s, stop, count
+        self.decoders: list[StreamDecoder] = []
+        self.connected = threading.Event()
+        self.error: str | None = None
+
+    def run(self):
+        import selectors
+        sel = selectors.DefaultSelector()
+        socks = []
+        try:
+            for _ in range(self.count):
+                sock, dec, rest = open_watch(self.dm, self.rv, self.timeout_s)
+                socks.append(sock)
+                self.decoders.append(dec)
+                if rest:
+                    dec.feed(rest, time.monotonic())
+                sock.setblocking(False)
+                sel.register(sock, selectors.EVENT_READ, dec)
+            self.connected.set()
+            live = len(socks)
+            n = 0
+            while not self.stop_ev.is_set() and live > 0 and n < 100_000_000:
+                n += 1
+                ready = sel.select(0.25)
+                now = time.monotonic()
+                for key, _ in ready:
+                    sock, dec = key.fileobj, key.data
+                    # Drain the socket, including what the TLS layer already buffered.
+                    while True:
+                        try:
+                            d = sock.recv(262144)
+                        except (ssl.SSLWantReadError, BlockingIOError):
+                            break
+                        if not d:
+                            dec.ended = True
+                            break
+                        dec.feed(d, now)
+                    if dec.ended:
+                        sel.unregister(sock)
+                        live -= 1
+        except Exception as e:
+            if not self.stop_ev.is_set():
+                self.error = repr(e)
+        finally:
+            self.connected.set()
+            sel.close()
+            for sock in socks:
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+
+
+def watch_latency(dm: Daemon, watchers: int, rate: float, seconds: float, threads: bool = False) -> dict:
     c = dm.conn()
     s, b = request(c, "GET", CM_PATH + "?limit=1")
     if s != 200:
@@ -473,26 +584,33 @@ def watch_latency(dm: Daemon, watchers: int, rate: float, seconds: float) -> dic
     rv = json.loads(b)["metadata"]["resourceVersion"]
     c.close()
     stop = threading.Event()
-    ws = [Watcher(dm, rv, int(seconds) + 120, stop) for _ in range(watchers)]
-    for w in ws:
-        w.start()
-    deadline = time.monotonic() + 30
-    for w in ws:
-        w.connected.wait(max(0.0, deadline - time.monotonic()))
-    connected = sum(1 for w in ws if w.connected.is_set() and w.error is None)
-    errs = [w.error for w in ws if w.error]
-    if errs:
+    if threads:
+        ts = [WatchThread(dm, rv, int(seconds) + 120, stop) for _ in range(watchers)]
+    else:
+        ts = [WatchLoop(dm, rv, int(seconds) + 120, stop, watchers)]
+    for t in ts:
+        t.start()
+    deadline = time.monotonic() + 60
+    for t in ts:
+        t.connected.wait(max(0.0, deadline - time.monotonic()))
+    errs = [t.error for t in ts if t.error]
+    ws = [d for t in ts for d in t.decoders]
+    connected = len(ws)
+    if errs or connected < watchers:
         stop.set()
-        raise RuntimeError(f"watchers failed: {errs[0]} ({len(errs)} of {watchers})")
+        raise RuntimeError(f"watchers failed: {errs[:1]} ({connected} of {watchers} connected)")
     time.sleep(0.3)  # let the server finish registering the streams
 
     total = int(rate * seconds)
+    _WATCH_RUNS[0] += 1
+    run = _WATCH_RUNS[0]
     ack: dict[bytes, float] = {}
     sent: dict[bytes, float] = {}
     werr: list[str] = []
     slot = [0]
     lock = threading.Lock()
     log_start = dm.log_size()
+    cpu0, pcpu0 = dm.cpu_seconds(), time.process_time()
     t0 = time.monotonic() + 0.05
 
     def writer():
@@ -508,15 +626,15 @@ def watch_latency(dm: Daemon, watchers: int, rate: float, seconds: float) -> dic
                 d = at - time.monotonic()
                 if d > 0:
                     time.sleep(d)
-                name = f"bw-{i:06d}"
-                ts = time.monotonic()
+                name = f"bw{run}-{i:06d}"
+                t_send = time.monotonic()
                 s, body = request(wc, "POST", CM_PATH, cm_body(name))
-                ta = time.monotonic()
+                t_ack = time.monotonic()
                 if s != 201:
                     raise RuntimeError(f"watch writer: HTTP {s} {body[:200]!r}")
                 key = name.encode()
-                sent[key] = ts
-                ack[key] = ta
+                sent[key] = t_send
+                ack[key] = t_ack
             wc.close()
         except Exception as e:
             werr.append(repr(e))
@@ -528,6 +646,7 @@ def watch_latency(dm: Daemon, watchers: int, rate: float, seconds: float) -> dic
     for t in wts:
         t.join(seconds + 60)
     write_el = time.monotonic() - t0
+    cpu1, pcpu1 = dm.cpu_seconds(), time.process_time()
     if werr:
         stop.set()
         raise RuntimeError(werr[0])
@@ -538,8 +657,8 @@ def watch_latency(dm: Daemon, watchers: int, rate: float, seconds: float) -> dic
             break
         time.sleep(0.05)
     stop.set()
-    for w in ws:
-        w.join(5)
+    for t in ts:
+        t.join(5)
     lat_ack: list[float] = []
     lat_sent: list[float] = []
     missing = 0
@@ -564,7 +683,9 @@ def watch_latency(dm: Daemon, watchers: int, rate: float, seconds: float) -> dic
             "ack_p50_ms": pct(lat_ack, 50) * 1e3, "ack_p99_ms": pct(lat_ack, 99) * 1e3,
             "ack_max_ms": (max(lat_ack) if lat_ack else float("nan")) * 1e3,
             "send_p50_ms": pct(lat_sent, 50) * 1e3, "send_p99_ms": pct(lat_sent, 99) * 1e3,
-            "server_post_p50_ms": pct(server_ms, 50), "server_post_p99_ms": pct(server_ms, 99)}
+            "server_post_p50_ms": pct(server_ms, 50), "server_post_p99_ms": pct(server_ms, 99),
+            "daemon_cpu": (cpu1 - cpu0) / write_el, "client_cpu": (pcpu1 - pcpu0) / write_el,
+            "mode": "one thread per watcher" if threads else "one epoll thread for all watchers"}
 
 
 # --------------------------------------------------------------------------
@@ -721,15 +842,23 @@ def details(R: dict) -> list[str]:
                      f"server-side (access log) p50/p99 {fmt(c['server_p50_ms'], 2)}/"
                      f"{fmt(c['server_p99_ms'], 2)} ms; daemon CPU {c['daemon_cpu']:.0%} of one core, "
                      f"benchmark client CPU {c['client_cpu']:.0%}")
+    lines.append(f"1-client ceiling of this client: {fmt(R['noop']['per_s'], 0)} sequential no-op "
+                 f"GET /readyz/s ({R['noop']['mean_ms']:.2f} ms per round trip) on one keep-alive connection")
+    e, f_ = R["rss_empty_detail"], R["rss_full_detail"]
+    lines.append(f"RSS split (MiB): empty anon {e['RssAnon'] / MiB:.1f} + file-backed {e['RssFile'] / MiB:.1f}; "
+                 f"{R['cfg']['objects']:,} objects anon {f_['RssAnon'] / MiB:.1f} + file-backed "
+                 f"{f_['RssFile'] / MiB:.1f}")
     lines.append(f"load of {R['load']['count']:,} objects with {R['load_threads']} threads: "
                  f"{R['load']['seconds']:.1f} s ({fmt(R['load']['per_s'], 0)}/s)")
     lines.append(f"list body {g['list_mb']:.1f} MiB (Table {g['table_mb']:.1f} MiB); JSON list min/max "
                  f"{fmt(g['list_min_ms'])}/{fmt(g['list_max_ms'])} ms; server-side p50 JSON list "
                  f"{fmt(g['list_server_p50_ms'])} ms, Table {fmt(g['table_server_p50_ms'])} ms; GET server-side p50 {fmt(g['get_server_p50_ms'], 2)} ms")
-    lines.append(f"watch: {w['connected']}/{w['watchers']} watchers connected, {w['writes']} writes, "
+    lines.append(f"watch ({w['mode']} in the client): {w['connected']}/{w['watchers']} watchers "
+                 f"connected, {w['writes']} writes, "
                  f"{w['pairs']:,} (watcher, event) pairs, {w['missing']} missing, {w['duplicates']} duplicate, "
                  f"max {fmt(w['ack_max_ms'], 1)} ms from ack; writer's server-side POST p50/p99 "
-                 f"{fmt(w['server_post_p50_ms'], 2)}/{fmt(w['server_post_p99_ms'], 2)} ms")
+                 f"{fmt(w['server_post_p50_ms'], 2)}/{fmt(w['server_post_p99_ms'], 2)} ms; daemon CPU "
+                 f"{w['daemon_cpu']:.0%} of one core, benchmark client CPU {w['client_cpu']:.0%}")
     cs = R["cold"]
     lines.append("cold starts (ms): empty " + ", ".join(f"{x * 1e3:.0f}" for x in cs["empty"]) +
                  f"; {R['cfg']['objects']:,} objects " + ", ".join(f"{x * 1e3:.0f}" for x in cs["full"]) +
@@ -829,6 +958,8 @@ def main() -> int:
                     help="markdown file to update (default docs/performance.md; --quick writes only if given)")
     ap.add_argument("--no-doc", action="store_true", help="do not touch any markdown file")
     ap.add_argument("--tmpdir", default=None, help="parent for the temp dirs (default: system temp)")
+    ap.add_argument("--watch-threads", action="store_true",
+                    help="one client thread per watcher instead of one epoll loop for all of them")
     ap.add_argument("--keep", action="store_true", help="keep temp dirs (daemon logs) after the run")
     a = ap.parse_args()
 
@@ -861,7 +992,8 @@ def main() -> int:
     cmd_parts = [".venv/bin/python", "tools/bench-control-plane.py"]
     if a.binary != str(REPO / ".build/release/corrald") or cfg["binary_rel"] != ".build/release/corrald":
         cmd_parts += ["--binary", cfg["binary_rel"]]
-    cmd_parts += ["--sync", a.sync] + (["--quick"] if q else [])
+    cmd_parts += ["--sync", a.sync] + (["--quick"] if q else []) + \
+        (["--watch-threads"] if a.watch_threads else [])
     cmd = " ".join(cmd_parts)
 
     tmp_parent = Path(a.tmpdir) if a.tmpdir else None
@@ -888,7 +1020,9 @@ def main() -> int:
         t = A.start()
         log(f"2/6 daemon A ready in {t * 1e3:.0f} ms; settling {cfg['settle']} s for idle RSS")
         time.sleep(cfg["settle"])
-        R["rss_empty"] = A.rss_bytes()
+        R["rss_empty_detail"] = A.rss_detail()
+        R["rss_empty"] = R["rss_empty_detail"]["VmRSS"]
+        R["noop"] = noop_round_trips(A, 1.0)
         log(f"    idle RSS (empty) {R['rss_empty'] / MiB:.1f} MiB")
         for n, key in ((1, "create1"), (4, "create4")):
             log(f"    create throughput, {n} client(s), {cfg['create_seconds']} s")
@@ -897,7 +1031,8 @@ def main() -> int:
                 f"({R[key]['creates_per_s'] / R['raw']['commits_per_s']:.0%} of raw)")
         log(f"4/6 watch: {cfg['watchers']} watchers, {cfg['watch_rate']:.0f} writes/s for "
             f"{cfg['watch_seconds']} s")
-        R["watch"] = watch_latency(A, cfg["watchers"], cfg["watch_rate"], cfg["watch_seconds"])
+        R["watch"] = watch_latency(A, cfg["watchers"], cfg["watch_rate"], cfg["watch_seconds"],
+                                   threads=a.watch_threads)
         log(f"    p50/p99 from ack {R['watch']['ack_p50_ms']:.2f}/{R['watch']['ack_p99_ms']:.2f} ms, "
             f"{R['watch']['missing']} missing")
         A.stop()
@@ -916,7 +1051,8 @@ def main() -> int:
         log(f"    list p50 {R['getlist']['list_p50_ms']:.1f} ms ({R['getlist']['list_items']} items), "
             f"Table p50 {R['getlist']['table_p50_ms']:.1f} ms")
         time.sleep(1.0)
-        R["rss_full"] = B.rss_bytes()
+        R["rss_full_detail"] = B.rss_detail()
+        R["rss_full"] = R["rss_full_detail"]["VmRSS"]
         stop_full = B.stop()
 
         # 5. cold starts

@@ -145,4 +145,13 @@ struct RequestContext {
 
     var dryRun: Bool { request.query["dryRun"]?.contains("All") ?? false }
     func param(_ n: String) -> String? { request.param(n) }
+
+    /// An integer query parameter; a malformed one is a 400 as in kube-apiserver.
+    func intParam(_ n: String) throws -> Int64? {
+        guard let raw = param(n), !raw.isEmpty else { return nil }
+        guard let v = Int64(raw) else {
+            throw APIError.badRequest("\(n): Invalid value: \"\(raw)\": must be an integer")
+        }
+        return v
+    }
 }

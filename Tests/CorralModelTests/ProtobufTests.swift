@@ -395,7 +395,7 @@ final class ProtobufTests: XCTestCase {
                 hex += line
             }
         }
-        XCTAssertEqual(count, 20)
+        XCTAssertEqual(count, 27)
     }
 
     static let kubectlVectors = #"""
@@ -495,5 +495,43 @@ final class ProtobufTests: XCTestCase {
 76312f223a7b22757365726e616d65223a2275222c2270617373776f7264223a2270222c2261757468223a2264547077227d
 7d7d1a1e6b756265726e657465732e696f2f646f636b6572636f6e6669676a736f6e1a002200
 = {"kind":"Secret","apiVersion":"v1","metadata":{"name":"dr1"},"data":{".dockerconfigjson":"eyJhdXRocyI6eyJodHRwczovL2luZGV4LmRvY2tlci5pby92MS8iOnsidXNlcm5hbWUiOiJ1IiwicGFzc3dvcmQiOiJwIiwiYXV0aCI6ImRUcHcifX19"},"type":"kubernetes.io/dockerconfigjson"}
+# kubectl create deployment d2 --image=nginx --image=redis --port=8080 --replicas=0
+6b3873000a150a07617070732f7631120a4465706c6f796d656e7412da010a1d0a02643212001a0022002a00320038004200
+5a090a036170701202643212aa010800120b0a090a03617070120264321a90010a1b0a0012001a0022002a00320038004200
+5a090a03617070120264321271122f0a056e67696e7812056e67696e782a00320b0a00100018903f22002a0042006a007200
+800100880100900100a2010012220a057265646973120572656469732a0042006a007200800100880100900100a201001a00
+320042004a0052005800600068008201008a01009a0100c2010022020a00280038001a0c0800100018002000280038001a00
+2200
+= {"kind":"Deployment","apiVersion":"apps/v1","metadata":{"name":"d2","labels":{"app":"d2"}},"spec":{"replicas":0,"selector":{"matchLabels":{"app":"d2"}},"template":{"metadata":{"labels":{"app":"d2"}},"spec":{"containers":[{"name":"nginx","image":"nginx","ports":[{"containerPort":8080}],"resources":{}},{"name":"redis","image":"redis","resources":{}}]}},"strategy":{}},"status":{}}
+# kubectl create ingress ing2 --class=nginx --rule=a.com/=svc:http,tls=sec --default-backend=svc:80 --annotation=x=y
+6b3873000a1f0a146e6574776f726b696e672e6b38732e696f2f76311207496e677265737312740a1c0a04696e673212001a
+0022002a0032003800420062060a017812017912500a0d220b0a0373766312040a001050120c0a05612e636f6d1203736563
+1a2a0a05612e636f6d12210a1f0a1d0a012f1211220f0a0373766312080a046874747010001a05457861637422056e67696e
+781a020a001a002200
+= {"kind":"Ingress","apiVersion":"networking.k8s.io/v1","metadata":{"name":"ing2","annotations":{"x":"y"}},"spec":{"ingressClassName":"nginx","defaultBackend":{"service":{"name":"svc","port":{"number":80}}},"tls":[{"hosts":["a.com"],"secretName":"sec"}],"rules":[{"host":"a.com","http":{"paths":[{"path":"/","pathType":"Exact","backend":{"service":{"name":"svc","port":{"name":"http"}}}}]}}]},"status":{"loadBalancer":{}}}
+# kubectl create poddisruptionbudget pdb2 --selector=app=x --max-unavailable=50%
+6b3873000a200a09706f6c6963792f76311213506f6444697372757074696f6e427564676574123b0a140a04706462321200
+1a0022002a003200380042001217120a0a080a036170701201781a09080110001a033530251a0a080018002000280030001a
+002200
+= {"kind":"PodDisruptionBudget","apiVersion":"policy/v1","metadata":{"name":"pdb2"},"spec":{"selector":{"matchLabels":{"app":"x"}},"maxUnavailable":"50%"},"status":{"disruptionsAllowed":0,"currentHealthy":0,"desiredHealthy":0,"expectedPods":0}}
+# kubectl create clusterrole cr3 --aggregation-rule=rbac.example.com/aggregate=true
+6b3873000a2b0a1c726261632e617574686f72697a6174696f6e2e6b38732e696f2f7631120b436c7573746572526f6c6512
+3d0a130a0363723312001a0022002a003200380042001a260a240a220a1a726261632e6578616d706c652e636f6d2f616767
+7265676174651204747275651a002200
+= {"kind":"ClusterRole","apiVersion":"rbac.authorization.k8s.io/v1","metadata":{"name":"cr3"},"aggregationRule":{"clusterRoleSelectors":[{"matchLabels":{"rbac.example.com/aggregate":"true"}}]}}
+# kubectl create quota q2 --hard=count/deployments.apps=2 --scopes=BestEffort
+6b3873000a130a027631120d5265736f7572636551756f746112430a120a02713212001a0022002a00320038004200122b0a
+1d0a16636f756e742f6465706c6f796d656e74732e6170707312030a0132120a426573744566666f72741a001a002200
+= {"kind":"ResourceQuota","apiVersion":"v1","metadata":{"name":"q2"},"spec":{"hard":{"count/deployments.apps":"2"},"scopes":["BestEffort"]},"status":{}}
+# kubectl create priorityclass pc3 --value=1000 --global-default=true --preemption-policy=Never
+6b3873000a250a147363686564756c696e672e6b38732e696f2f7631120d5072696f72697479436c61737312230a130a0370
+633312001a0022002a0032003800420010e807180122002a054e657665721a002200
+= {"kind":"PriorityClass","apiVersion":"scheduling.k8s.io/v1","metadata":{"name":"pc3"},"value":1000,"globalDefault":true,"preemptionPolicy":"Never"}
+# kubectl create cronjob cj2 --image=busybox --schedule=@hourly --restart=OnFailure -- date
+6b3873000a130a0862617463682f7631120743726f6e4a6f6212a3010a130a03636a3212001a0022002a0032003800420012
+89010a0740686f75726c791a002a7c0a130a03636a3212001a0022002a00320038004200126532630a100a0012001a002200
+2a00320038004200124f12280a03636a32120762757379626f781a04646174652a0042006a007200800100880100900100a2
+01001a094f6e4661696c757265320042004a0052005800600068008201008a01009a0100c201001a001a002200
+= {"kind":"CronJob","apiVersion":"batch/v1","metadata":{"name":"cj2"},"spec":{"schedule":"@hourly","jobTemplate":{"metadata":{"name":"cj2"},"spec":{"template":{"metadata":{},"spec":{"containers":[{"name":"cj2","image":"busybox","command":["date"],"resources":{}}],"restartPolicy":"OnFailure"}}}}},"status":{}}
 """#
 }

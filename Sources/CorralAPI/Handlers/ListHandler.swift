@@ -55,8 +55,11 @@ struct ListHandler {
     func list(_ ctx: RequestContext) async throws -> HTTPResponse {
         let type = ctx.type
         let sel = try Self.selectors(ctx)
-        var limit = Int(ctx.param("limit") ?? "") ?? 0
+        var limit = Int(try ctx.intParam("limit") ?? 0)
         if limit < 0 { limit = 0 }
+        if let rv = try ctx.intParam("resourceVersion"), rv > (try await server.objects.store.currentRevision()) {
+            throw APIError.timeout("Too large resource version: \(rv), current: \(try await server.objects.store.currentRevision())")
+        }
         var after: (String, String)?
         var snapshotRV: Int64?
         if let token = ctx.param("continue"), !token.isEmpty {

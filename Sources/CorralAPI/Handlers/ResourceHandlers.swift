@@ -14,6 +14,16 @@ struct ResourceHandlers {
             // Namespaced objects are addressed inside a namespace, except list/watch across all.
             if info.verb != "create" || ctx.type.storageKey != "namespaces" { throw APIError.notFoundPath() }
         }
+        // Verbs on a single object need its name; collections take no name.
+        if ["get", "update", "patch", "delete"].contains(info.verb) && info.name == nil { throw APIError.methodNotAllowed() }
+        if ["create", "list", "watch", "deletecollection"].contains(info.verb) && info.name != nil {
+            if info.verb == "watch" {
+                // kube-apiserver allows watching one object by name; serve it as a field-selected watch.
+            } else {
+                throw APIError.methodNotAllowed()
+            }
+        }
+        if info.subresource != nil && info.name == nil { throw APIError.notFoundPath() }
         switch (info.verb, info.subresource) {
         case ("get", nil): return try await get(ctx)
         case ("get", "status"): return try await get(ctx)

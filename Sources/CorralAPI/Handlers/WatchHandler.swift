@@ -21,7 +21,7 @@ struct WatchHandler {
         } else {
             throw APIError.badRequest("resourceVersion: Invalid value: \"\(rvParam)\": must be a non-negative integer")
         }
-        let timeout = Double(ctx.param("timeoutSeconds") ?? "").map { max(0, $0) } ?? Double(1800 + Int.random(in: 0..<1800))
+        let timeout = try ctx.intParam("timeoutSeconds").map { Double(max(0, $0)) } ?? Double(1800 + Int.random(in: 0..<1800))
         let bookmarks = ctx.param("allowWatchBookmarks") == "true"
         let wantTable = TableOutput.wantsTable(ctx.request)
         let namespace = ctx.info.namespace

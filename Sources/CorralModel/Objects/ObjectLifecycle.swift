@@ -57,6 +57,27 @@ public enum ObjectLifecycle {
             for e in a where e.objectValue == nil { throw fail("ownerReferences", e, "v1.OwnerReference") }
         }
         if let v = m["generation"], !v.isNull, v.intValue == nil { throw fail("generation", v, "int64") }
+        try checkStringMaps(obj, type: type)
+    }
+
+    /// Top-level map[string]string / map[string][]byte fields of a type, by storage key.
+    static let stringMapFields: [String: [String]] = [
+        "configmaps": ["data", "binaryData"],
+        "secrets": ["data", "stringData"],
+    ]
+
+    /// Wrong types in those maps are decoding errors (400), as in kube-apiserver.
+    static func checkStringMaps(_ obj: JSONValue, type: ResourceType) throws {
+        for field in stringMapFields[type.storageKey] ?? [] {
+            guard let v = obj[field], !v.isNull else { continue }
+            let want = field == "data" && type.storageKey == "secrets" || field == "binaryData" ? "[]uint8" : "string"
+            func fail(_ got: JSONValue, _ t: String) -> APIError {
+                APIError.badRequest("\(type.kind) in version \"\(type.version)\" cannot be handled as a \(type.kind): json: cannot unmarshal \(got.typeName) into Go struct field \(type.kind).\(field) of type \(t)",
+                                    causes: [FieldCause(reason: "FieldValueTypeInvalid", field: field, message: "Invalid value: expected \(t), got \(got.typeName)")])
+            }
+            guard case .object(let o) = v else { throw fail(v, "map[string]\(want)") }
+            for (_, val) in o where val.stringValue == nil { throw fail(val, want) }
+        }
     }
 
     /// Field problems in metadata (name syntax, labels, annotations, owner references).
