@@ -842,6 +842,8 @@ def details(R: dict) -> list[str]:
                      f"server-side (access log) p50/p99 {fmt(c['server_p50_ms'], 2)}/"
                      f"{fmt(c['server_p99_ms'], 2)} ms; daemon CPU {c['daemon_cpu']:.0%} of one core, "
                      f"benchmark client CPU {c['client_cpu']:.0%}")
+    lines.append(f"raw SQLite re-measured right after the create runs ({R['cfg']['raw_seconds'] / 2:.1f} s): "
+                 f"{fmt(R['raw_after']['commits_per_s'], 0)} commits/s (disk noise; ratios use the first figure)")
     lines.append(f"1-client ceiling of this client: {fmt(R['noop']['per_s'], 0)} sequential no-op "
                  f"GET /readyz/s ({R['noop']['mean_ms']:.2f} ms per round trip) on one keep-alive connection")
     e, f_ = R["rss_empty_detail"], R["rss_full_detail"]
@@ -1029,6 +1031,8 @@ def main() -> int:
             R[key] = create_throughput(A, n, cfg["create_seconds"], f"ct{n}")
             log(f"    {R[key]['creates_per_s']:.0f} creates/s "
                 f"({R[key]['creates_per_s'] / R['raw']['commits_per_s']:.0%} of raw)")
+        R["raw_after"] = raw_sqlite(root, a.sync, cfg["raw_seconds"] / 2)
+        log(f"    raw SQLite again after the create runs: {R['raw_after']['commits_per_s']:.0f} commits/s")
         log(f"4/6 watch: {cfg['watchers']} watchers, {cfg['watch_rate']:.0f} writes/s for "
             f"{cfg['watch_seconds']} s")
         R["watch"] = watch_latency(A, cfg["watchers"], cfg["watch_rate"], cfg["watch_seconds"],

@@ -111,6 +111,48 @@ public final class SQLiteStore: @unchecked Sendable {
         }
     }
 
+    /// The objects of a type as they were at `revision` (which must not be
+    /// compacted), ordered by (namespace, name): current rows untouched since,
+    /// plus the pre-change state of anything changed or deleted after it.
+    /// Continue tokens use this so every page comes from one snapshot.
+    public func list(storageKey: String, namespace: String?, atRevision revision: Int64) async throws -> [StoredObject] {
+        let compacted = compactedRevision
+        if revision < compacted { throw StoreError.compacted(requested: revision, compacted: compacted) }
+        let result: [StoredObject] = try await pool.read { db in
+            var nsClause = ""
+            var args: [any DatabaseValueConvertible] = [storageKey]
+            if let namespace { nsClause = " AND namespace = ?"; args.append(namespace) }
+            var byKey: [ObjectKey: StoredObject] = [:]
+            let current = try Row.fetchAll(db, sql: "SELECT namespace, name, rv, data FROM objects WHERE skey = ?\(nsClause) AND rv <= ?",
+                                           arguments: StatementArguments(args + [revision]))
+            for row in current {
+                let k = ObjectKey(storageKey, namespace: row[0], name: row[1])
+                let data: Data = row[3]
+                byKey[k] = StoredObject(key: k, revision: row[2], bytes: [UInt8](data))
+            }
+            // The first change after the snapshot tells what the object was at it.
+            let later = try Row.fetchAll(db, sql: "SELECT namespace, name, type, prev, rv FROM history WHERE skey = ?\(nsClause) AND rv > ? ORDER BY rv",
+                                         arguments: StatementArguments(args + [revision]))
+            var decided = Set<ObjectKey>()
+            for row in later {
+                let k = ObjectKey(storageKey, namespace: row[0], name: row[1])
+                guard decided.insert(k).inserted else { continue }
+                let type: String = row[2]
+                let prev: Data? = row[3]
+                if type == ChangeType.added.rawValue {
+                    byKey[k] = nil
+                } else if let prev {
+                    let bytes = [UInt8](prev)
+                    let rv = (try? JSONParser.parse(bytes)[path: ["metadata", "resourceVersion"]]?.stringValue).flatMap { $0.flatMap { Int64($0) } } ?? 0
+                    byKey[k] = StoredObject(key: k, revision: rv, bytes: bytes)
+                }
+            }
+            return byKey.values.sorted { ($0.key.namespace, $0.key.name) < ($1.key.namespace, $1.key.name) }
+        }
+        if revision < compactedRevision { throw StoreError.compacted(requested: revision, compacted: compactedRevision) }
+        return result
+    }
+
     /// Every object of every type in one namespace (namespace deletion).
     public func keys(inNamespace ns: String) async throws -> [ObjectKey] {
         try await pool.read { db in

@@ -77,8 +77,17 @@ struct ListHandler {
         var revision: Int64 = 0
         var more = false
         var lastKey: ObjectKey?
-        // Fetch in chunks until the page is full of matches or the type is exhausted.
-        while true {
+        // A continued list reads the first page's snapshot; a fresh one reads in chunks.
+        if let snapshotRV {
+            let all = try await server.objects.store.list(storageKey: type.storageKey, namespace: ctx.info.namespace, atRevision: snapshotRV)
+            for s in all where after.map({ (s.key.namespace, s.key.name) > $0 }) ?? true {
+                if limit > 0 && matched.count == limit { more = true; break }
+                if sel.isEmpty && !wantTable { matched.append(s); continue }
+                let o = try s.decoded()
+                if sel.matches(o, type) { matched.append(s); parsed.append(o) }
+            }
+        }
+        while snapshotRV == nil {
             let chunk = limit > 0 ? max(limit + 1, 64) : nil
             let (items, rev) = try await server.objects.store.list(storageKey: type.storageKey, namespace: ctx.info.namespace,
                                                                    after: after, limit: chunk)
@@ -103,10 +112,6 @@ struct ListHandler {
         meta["resourceVersion"] = .string(String(rv))
         if more, let k = matched.last?.key {
             meta["continue"] = .string(Self.encodeContinue(rv: rv, namespace: k.namespace, name: k.name))
-            if sel.isEmpty {
-                let total = try await server.objects.store.count(storageKey: type.storageKey)
-                _ = total
-            }
         }
         if wantTable {
             let table = try TableOutput.table(type: type, objects: parsed, request: ctx.request, listMeta: .object(meta))
