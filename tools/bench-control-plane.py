@@ -1006,9 +1006,15 @@ def main() -> int:
         raise KeyboardInterrupt(f"signal {signum}")
     signal.signal(signal.SIGTERM, on_signal)
 
+    # Run a private copy: the build tree's binary may be rebuilt by someone else mid-run.
+    snap = root / "corrald"
+    shutil.copy2(binary, snap)
+    binary_label = binary
+    binary = snap
+
     R: dict = {"cfg": cfg, "notes": []}
     facts = machine_facts()
-    log(f"corral bench: {binary}, sync={a.sync}, quick={q}, temp {root}; nproc {facts['nproc']}, "
+    log(f"corral bench: {binary_label} (copied to {binary}), sync={a.sync}, quick={q}, temp {root}; nproc {facts['nproc']}, "
         f"kernel {facts['kernel']}")
     try:
         # 1. raw baseline
