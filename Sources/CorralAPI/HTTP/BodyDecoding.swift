@@ -36,6 +36,17 @@ enum BodyDecoding {
             if c == UInt8(ascii: "]") || c == UInt8(ascii: "}") { depth -= 1 }
         }
         if maxDepth > JSONParser.defaultMaxDepth { throw APIError.badRequest("error converting YAML to JSON: nesting too deep") }
+        // Block nesting shows as indentation; bound it the same way.
+        var indent = 0, atLineStart = true
+        for c in body {
+            if c == 0x0A { atLineStart = true; indent = 0; continue }
+            if atLineStart && (c == 0x20 || c == UInt8(ascii: "-")) {
+                indent += 1
+                if indent > 2 * JSONParser.defaultMaxDepth { throw APIError.badRequest("error converting YAML to JSON: nesting too deep") }
+            } else {
+                atLineStart = false
+            }
+        }
         let text = String(decoding: body, as: UTF8.self)
         do {
             guard let node = try Yams.compose(yaml: text) else { throw APIError.badRequest("error converting YAML to JSON: empty document") }
