@@ -32,6 +32,11 @@ finish() {
     if [ "${#FAILED[@]}" -gt 0 ]; then
         printf 'FAILED stages: %s\n' "${FAILED[*]}"
     fi
+    if [ "${#FAILED[@]}" -eq 0 ]; then
+        rm -rf "$LOGDIR"
+    else
+        echo "logs kept in $LOGDIR"
+    fi
     echo "$passed passed, $failed failed"
     [ "${#FAILED[@]}" -eq 0 ]
     exit $?

@@ -27,7 +27,9 @@ public final class GarbageCollector: @unchecked Sendable {
         var lastSweep = Date()
         let ticks = AsyncStream<Bool> { cont in
             let t1 = Task {
-                for await c in sub.stream where GarbageCollector.mayNeedWork(c) { cont.yield(true) }
+                for await signal in sub.stream {
+                    if case .change(let c) = signal, GarbageCollector.mayNeedWork(c) { cont.yield(true) }
+                }
                 cont.finish()
             }
             let t2 = Task {

@@ -181,10 +181,11 @@ public final class SQLiteStore: @unchecked Sendable {
         return try rows.map { row in
             let data: Data = row[4]
             let prev: Data? = row[5]
+            let bytes = [UInt8](data)
             return Change(revision: row[0], type: ChangeType(rawValue: row[3]) ?? .modified,
                           key: ObjectKey(storageKey, namespace: row[1], name: row[2]),
-                          object: try JSONParser.parse([UInt8](data)),
-                          previous: try prev.map { try JSONParser.parse([UInt8]($0)) })
+                          object: try JSONParser.parse(bytes),
+                          previous: try prev.map { try JSONParser.parse([UInt8]($0)) }, objectBytes: bytes)
         }
     }
 

@@ -31,13 +31,16 @@ public struct Change: Sendable {
     public var key: ObjectKey
     public var object: JSONValue
     public var previous: JSONValue?
+    /// `object` serialized once at commit, shared by every watcher.
+    public var objectBytes: [UInt8]
 
-    public init(revision: Int64, type: ChangeType, key: ObjectKey, object: JSONValue, previous: JSONValue?) {
+    public init(revision: Int64, type: ChangeType, key: ObjectKey, object: JSONValue, previous: JSONValue?, objectBytes: [UInt8]? = nil) {
         self.revision = revision
         self.type = type
         self.key = key
         self.object = object
         self.previous = previous
+        self.objectBytes = objectBytes ?? object.serialized()
     }
 }
 
@@ -64,4 +67,11 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .io(let m): return "storage error: \(m)"
         }
     }
+}
+
+/// What a watcher's stream carries: a committed change, or a tick asking it
+/// to send a bookmark.
+public enum WatchSignal: Sendable {
+    case change(Change)
+    case tick
 }

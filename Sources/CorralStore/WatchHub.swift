@@ -8,7 +8,7 @@ import Foundation
 public final class WatchHub: @unchecked Sendable {
     private let lock = NSLock()
     private var nextID = 0
-    private var subscribers: [String: [Int: AsyncStream<Change>.Continuation]] = [:]
+    private var subscribers: [String: [Int: AsyncStream<WatchSignal>.Continuation]] = [:]
     private var published: Int64
 
     init(startRevision: Int64) { published = startRevision }
@@ -21,10 +21,11 @@ public final class WatchHub: @unchecked Sendable {
 
     /// Registers a watcher of one storage key. Returns the stream of future
     /// changes and the revision already published when it registered (every
-    /// change in the stream is newer).
-    public func subscribe(storageKey: String) -> (stream: AsyncStream<Change>, since: Int64, cancel: @Sendable () -> Void) {
-        var cont: AsyncStream<Change>.Continuation!
-        let stream = AsyncStream<Change>(bufferingPolicy: .unbounded) { cont = $0 }
+    /// change in the stream is newer). `poke` puts a `.tick` into the
+    /// stream (bookmark timers).
+    public func subscribe(storageKey: String) -> (stream: AsyncStream<WatchSignal>, since: Int64, cancel: @Sendable () -> Void, poke: @Sendable () -> Void) {
+        var cont: AsyncStream<WatchSignal>.Continuation!
+        let stream = AsyncStream<WatchSignal>(bufferingPolicy: .unbounded) { cont = $0 }
         let (id, since): (Int, Int64) = lock.withLock {
             nextID += 1
             subscribers[storageKey, default: [:]][nextID] = cont
@@ -36,7 +37,8 @@ public final class WatchHub: @unchecked Sendable {
             c?.finish()
         }
         cont.onTermination = { _ in cancel() }
-        return (stream, since, cancel)
+        let c = cont!
+        return (stream, since, cancel, { _ = c.yield(.tick) })
     }
 
     /// Number of live watchers (for metrics and tests).
@@ -47,10 +49,10 @@ public final class WatchHub: @unchecked Sendable {
         lock.withLock {
             for c in changes {
                 if let subs = subscribers[c.key.storageKey] {
-                    for s in subs.values { s.yield(c) }
+                    for s in subs.values { s.yield(.change(c)) }
                 }
                 if let all = subscribers[WatchHub.everything] {
-                    for s in all.values { s.yield(c) }
+                    for s in all.values { s.yield(.change(c)) }
                 }
                 published = max(published, c.revision)
             }
@@ -64,7 +66,7 @@ public final class WatchHub: @unchecked Sendable {
 
     /// Ends every stream (shutdown).
     public func finishAll() {
-        let all = lock.withLock { () -> [AsyncStream<Change>.Continuation] in
+        let all = lock.withLock { () -> [AsyncStream<WatchSignal>.Continuation] in
             let a = subscribers.values.flatMap { $0.values }
             subscribers = [:]
             return a

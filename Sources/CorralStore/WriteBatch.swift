@@ -39,12 +39,13 @@ public struct WriteTxn {
         revision += 1
         var obj = object
         obj.set(path: ["metadata", "resourceVersion"], to: .string(String(revision)))
-        let bytes = Data(obj.serialized())
+        let raw = obj.serialized()
+        let bytes = Data(raw)
         try db.execute(sql: "INSERT OR REPLACE INTO objects (skey, namespace, name, rv, data) VALUES (?, ?, ?, ?, ?)",
                        arguments: [key.storageKey, key.namespace, key.name, revision, bytes])
         let type: ChangeType = previous == nil ? .added : .modified
         try record(type, key, bytes, previous)
-        changes.append(Change(revision: revision, type: type, key: key, object: obj, previous: previous))
+        changes.append(Change(revision: revision, type: type, key: key, object: obj, previous: previous, objectBytes: raw))
         return obj
     }
 
@@ -56,8 +57,9 @@ public struct WriteTxn {
         obj.set(path: ["metadata", "resourceVersion"], to: .string(String(revision)))
         try db.execute(sql: "DELETE FROM objects WHERE skey = ? AND namespace = ? AND name = ?",
                        arguments: [key.storageKey, key.namespace, key.name])
-        try record(.deleted, key, Data(obj.serialized()), last)
-        changes.append(Change(revision: revision, type: .deleted, key: key, object: obj, previous: last))
+        let raw = obj.serialized()
+        try record(.deleted, key, Data(raw), last)
+        changes.append(Change(revision: revision, type: .deleted, key: key, object: obj, previous: last, objectBytes: raw))
         return obj
     }
 

@@ -110,7 +110,8 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertEqual(sub.since, 1)
         for i in 0..<20 { _ = try await store.transact { txn in try txn.put(self.key("c\(i)"), self.cm("c\(i)"), previous: nil) } }
         var got: [Int64] = []
-        for await c in sub.stream {
+        for await signal in sub.stream {
+            guard case .change(let c) = signal else { continue }
             got.append(c.revision)
             if got.count == 20 { break }
         }

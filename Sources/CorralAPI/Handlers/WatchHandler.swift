@@ -60,6 +60,8 @@ struct WatchHandler {
         return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: .stream { out in
             defer { subscription.cancel() }
             var last = startSeen
+            // Unfiltered JSON watches splice the bytes serialized once at commit.
+            let splice = !wantTable
             func send(_ t: String, _ obj: JSONValue) async throws {
                 var o = obj
                 if wantTable && t != "ERROR" && t != "BOOKMARK" {
@@ -67,34 +69,34 @@ struct WatchHandler {
                 }
                 try await out.write(Self.line(type: t, object: o))
             }
+            // One stream carries changes and timer ticks; timers only poke it.
+            let timer = Task {
+                let deadline = Date().addingTimeInterval(timeout)
+                while !Task.isCancelled {
+                    let left = deadline.timeIntervalSinceNow
+                    if left <= 0 { subscription.cancel(); return }
+                    let wait = min(left, bookmarks ? server.bookmarkInterval : left)
+                    try? await Task.sleep(nanoseconds: UInt64(max(wait, 0.001) * 1e9))
+                    if Task.isCancelled { return }
+                    if deadline.timeIntervalSinceNow <= 0 { subscription.cancel(); return }
+                    if bookmarks { subscription.poke() }
+                }
+            }
+            defer { timer.cancel() }
             do {
                 for (t, o) in initialEvents { try await send(t.rawValue, o) }
-                let deadline = Date().addingTimeInterval(timeout)
-                // Merge live changes with bookmark ticks and the deadline.
-                let events = AsyncStream<WatchTick> { cont in
-                    let t1 = Task {
-                        for await c in subscription.stream { cont.yield(.change(c)) }
-                        cont.finish()
-                    }
-                    let t2 = Task {
-                        while !Task.isCancelled {
-                            let now = Date()
-                            if now >= deadline { cont.finish(); return }
-                            let wait = min(deadline.timeIntervalSince(now), bookmarks ? server.bookmarkInterval : 3600)
-                            try? await Task.sleep(nanoseconds: UInt64(max(wait, 0.001) * 1e9))
-                            if Date() >= deadline { cont.finish(); return }
-                            if bookmarks { cont.yield(.bookmark) }
-                        }
-                    }
-                    cont.onTermination = { _ in t1.cancel(); t2.cancel() }
-                }
-                for await tick in events {
-                    switch tick {
+                for await signal in subscription.stream {
+                    switch signal {
                     case .change(let c):
                         if c.revision <= last { continue }
                         last = c.revision
-                        if let (t, o) = Self.filter(c, namespace: namespace, sel: sel, type: type) { try await send(t.rawValue, o) }
-                    case .bookmark:
+                        guard let (t, o) = Self.filter(c, namespace: namespace, sel: sel, type: type) else { continue }
+                        if splice && o == c.object {
+                            try await out.write(Self.line(type: t.rawValue, bytes: c.objectBytes))
+                        } else {
+                            try await send(t.rawValue, o)
+                        }
+                    case .tick:
                         let rv = max(last, store.hub.publishedRevision)
                         let bm: JSONValue = ["kind": .string(type.kind), "apiVersion": .string(type.apiVersion),
                                              "metadata": ["resourceVersion": .string(String(rv)), "creationTimestamp": nil]]
@@ -106,8 +108,6 @@ struct WatchHandler {
             }
         })
     }
-
-    enum WatchTick { case change(Change), bookmark }
 
     /// Applies namespace and selectors to a change, turning selector
     /// transitions into ADDED/DELETED as kube-apiserver does.
@@ -129,6 +129,14 @@ struct WatchHandler {
             case (false, false): return nil
             }
         }
+    }
+
+    static func line(type: String, bytes: [UInt8]) -> [UInt8] {
+        var out = Array("{\"type\":\"\(type)\",\"object\":".utf8)
+        out.reserveCapacity(out.count + bytes.count + 2)
+        out += bytes
+        out += Array("}\n".utf8)
+        return out
     }
 
     static func line(type: String, object: JSONValue) -> [UInt8] {

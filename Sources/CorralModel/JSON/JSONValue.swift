@@ -72,42 +72,67 @@ public enum JSONValue: Equatable, Sendable {
     }
 }
 
-/// An insertion-ordered JSON object.
+/// An insertion-ordered JSON object. Kubernetes objects are mostly small
+/// maps, so entries live in an array searched linearly; a hash index is
+/// built only for large maps (big ConfigMaps, label sets).
 public struct JSONObject: Equatable, Sendable, Sequence {
-    public private(set) var keys: [String] = []
-    private var storage: [String: JSONValue] = [:]
+    public typealias Element = (key: String, value: JSONValue)
+    private var entries: [Element] = []
+    private var index: [String: Int]?
+    private static let indexThreshold = 24
 
     public init() {}
     public init(_ pairs: [(String, JSONValue)]) {
+        entries.reserveCapacity(pairs.count)
         for (k, v) in pairs { self[k] = v }
     }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    public var keys: [String] { entries.map(\.key) }
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        for i in entries.indices where entries[i].key == key { return i }
+        return nil
+    }
 
     public subscript(key: String) -> JSONValue? {
-        get { storage[key] }
+        get { position(of: key).map { entries[$0].value } }
         set {
-            if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+            if let i = position(of: key) {
+                if let newValue {
+                    entries[i].value = newValue
+                } else {
+                    entries.remove(at: i)
+                    if index != nil { rebuildIndex() }
+                }
+            } else if let newValue {
+                entries.append((key, newValue))
+                if index != nil {
+                    index![key] = entries.count - 1
+                } else if entries.count > JSONObject.indexThreshold {
+                    rebuildIndex()
+                }
             }
         }
     }
 
-    public func makeIterator() -> AnyIterator<(key: String, value: JSONValue)> {
-        var i = 0
-        return AnyIterator {
-            guard i < keys.count else { return nil }
-            defer { i += 1 }
-            let k = keys[i]
-            return (k, storage[k]!)
-        }
+    private mutating func rebuildIndex() {
+        var d = [String: Int](minimumCapacity: entries.count)
+        for (i, e) in entries.enumerated() { d[e.key] = i }
+        index = d
     }
 
+    public func makeIterator() -> IndexingIterator<[Element]> { entries.makeIterator() }
+
+    /// Equal when they hold the same members, whatever their order.
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
-        a.storage == b.storage
+        guard a.entries.count == b.entries.count else { return false }
+        for e in a.entries {
+            guard let other = b[e.key], other == e.value else { return false }
+        }
+        return true
     }
 }
 
