@@ -673,6 +673,7 @@ def watch_latency(dm: Daemon, watchers: int, rate: float, seconds: float, thread
         t.join(5)
     lat_ack: list[float] = []
     lat_sent: list[float] = []
+    by_second: dict[int, list[float]] = {}
     missing = 0
     dup = 0
     for w in ws:
@@ -687,6 +688,7 @@ def watch_latency(dm: Daemon, watchers: int, rate: float, seconds: float, thread
                 continue
             lat_ack.append(tr - a)
             lat_sent.append(tr - sent[name])
+            by_second.setdefault(int((sent[name] - t0)), []).append(tr - a)
         missing += sum(1 for k in ack if k not in seen)
     server_ms = dm.access_ms(log_start, dm.log_size(), "POST", CM_PATH)
     return {"watchers": watchers, "connected": connected, "writes": len(ack),
@@ -697,7 +699,8 @@ def watch_latency(dm: Daemon, watchers: int, rate: float, seconds: float, thread
             "send_p50_ms": pct(lat_sent, 50) * 1e3, "send_p99_ms": pct(lat_sent, 99) * 1e3,
             "server_post_p50_ms": pct(server_ms, 50), "server_post_p99_ms": pct(server_ms, 99),
             "daemon_cpu": (cpu1 - cpu0) / write_el, "client_cpu": (pcpu1 - pcpu0) / write_el,
-            "mode": "one thread per watcher" if threads else "one epoll thread for all watchers"}
+            "mode": "one thread per watcher" if threads else "one epoll thread for all watchers",
+            "p99_by_second_ms": [pct(by_second[k], 99) * 1e3 for k in sorted(by_second)]}
 
 
 # --------------------------------------------------------------------------
@@ -876,7 +879,8 @@ def details(R: dict) -> list[str]:
                  f"{w['pairs']:,} (watcher, event) pairs, {w['missing']} missing, {w['duplicates']} duplicate, "
                  f"max {fmt(w['ack_max_ms'], 1)} ms from ack; writer's server-side POST p50/p99 "
                  f"{fmt(w['server_post_p50_ms'], 2)}/{fmt(w['server_post_p99_ms'], 2)} ms; daemon CPU "
-                 f"{w['daemon_cpu']:.0%} of one core, benchmark client CPU {w['client_cpu']:.0%}")
+                 f"{w['daemon_cpu']:.0%} of one core, benchmark client CPU {w['client_cpu']:.0%}; p99 from ack "
+                 f"per second of the run: " + ", ".join(f"{x:.0f}" for x in w["p99_by_second_ms"]) + " ms")
     cs = R["cold"]
     lines.append("cold starts (ms): empty " + ", ".join(f"{x * 1e3:.0f}" for x in cs["empty"]) +
                  f"; {R['cfg']['objects']:,} objects " + ", ".join(f"{x * 1e3:.0f}" for x in cs["full"]) +

@@ -56,7 +56,7 @@ public final class APIServer: HTTPRequestHandler, @unchecked Sendable {
         logger.info("access", metadata: [
             "audit": .string(auditID), "user": .string(user), "method": .string(request.method.rawValue),
             "uri": .string(request.uri), "code": .stringConvertible(response.status),
-            "ms": .string(String(format: "%.2f", ms)), "remote": .string(request.remoteAddress),
+            "ms": .string(String((ms * 100).rounded() / 100)), "remote": .string(request.remoteAddress),
         ])
         return response
     }
