@@ -82,8 +82,8 @@ public final class SQLiteStore: @unchecked Sendable {
     }
 
     static func fetch(_ db: Database, _ key: ObjectKey) throws -> StoredObject? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT rv, data FROM objects WHERE skey = ? AND namespace = ? AND name = ?",
-                                         arguments: [key.storageKey, key.namespace, key.name]) else { return nil }
+        let stmt = try db.cachedStatement(sql: "SELECT rv, data FROM objects WHERE skey = ? AND namespace = ? AND name = ?")
+        guard let row = try Row.fetchOne(stmt, arguments: [key.storageKey, key.namespace, key.name]) else { return nil }
         let data: Data = row[1]
         return StoredObject(key: key, revision: row[0], bytes: [UInt8](data))
     }

@@ -41,8 +41,8 @@ public struct WriteTxn {
         obj.set(path: ["metadata", "resourceVersion"], to: .string(String(revision)))
         let raw = obj.serialized()
         let bytes = Data(raw)
-        try db.execute(sql: "INSERT OR REPLACE INTO objects (skey, namespace, name, rv, data) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [key.storageKey, key.namespace, key.name, revision, bytes])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO objects (skey, namespace, name, rv, data) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [key.storageKey, key.namespace, key.name, revision, bytes])
         let type: ChangeType = previous == nil ? .added : .modified
         try record(type, key, bytes, previous)
         changes.append(Change(revision: revision, type: type, key: key, object: obj, previous: previous, objectBytes: raw))
@@ -55,8 +55,8 @@ public struct WriteTxn {
         revision += 1
         var obj = last
         obj.set(path: ["metadata", "resourceVersion"], to: .string(String(revision)))
-        try db.execute(sql: "DELETE FROM objects WHERE skey = ? AND namespace = ? AND name = ?",
-                       arguments: [key.storageKey, key.namespace, key.name])
+        try db.cachedStatement(sql: "DELETE FROM objects WHERE skey = ? AND namespace = ? AND name = ?")
+            .execute(arguments: [key.storageKey, key.namespace, key.name])
         let raw = obj.serialized()
         try record(.deleted, key, Data(raw), last)
         changes.append(Change(revision: revision, type: .deleted, key: key, object: obj, previous: last, objectBytes: raw))
@@ -64,8 +64,8 @@ public struct WriteTxn {
     }
 
     private func record(_ type: ChangeType, _ key: ObjectKey, _ data: Data, _ previous: JSONValue?) throws {
-        try db.execute(sql: "INSERT INTO history (rv, skey, namespace, name, type, data, prev) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       arguments: [revision, key.storageKey, key.namespace, key.name, type.rawValue, data,
+        try db.cachedStatement(sql: "INSERT INTO history (rv, skey, namespace, name, type, data, prev) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [revision, key.storageKey, key.namespace, key.name, type.rawValue, data,
                                    previous.map { Data($0.serialized()) }])
     }
 }
@@ -124,7 +124,7 @@ extension SQLiteStore {
                                 changes.append(contentsOf: txn.changes)
                             }
                         }
-                        try db.execute(sql: "UPDATE meta SET v = ? WHERE k = 'revision'", arguments: [newRevision])
+                        try db.cachedStatement(sql: "UPDATE meta SET v = ? WHERE k = 'revision'").execute(arguments: [newRevision])
                         return .commit
                     }
                 }
