@@ -137,15 +137,20 @@ private func hexPrefix(_ b: [UInt8]) -> String {
 
 #if CORRAL_FUZZ_STANDALONE
 /// A libFuzzer stand-in: replays the given files (or every file in given
-/// directories), then `-runs=N` random mutations of them from a fixed `-seed`.
+/// directories), then `-runs=N` random mutations of them from a fixed `-seed`,
+/// stopping early after `-max_total_time=S` seconds. Before each input it writes
+/// the bytes to `<artifact_prefix>last-input`, so after a crash that file holds
+/// the input that crashed.
 @main
 struct StandaloneFuzzer {
     static func main() {
-        var runs = 10_000, seed: UInt64 = 1
+        var runs = 100_000, seed: UInt64 = 1, maxSeconds = 0.0, artifactPrefix = ""
         var inputs: [[UInt8]] = []
         for arg in CommandLine.arguments.dropFirst() {
             if arg.hasPrefix("-runs=") { runs = Int(arg.dropFirst(6)) ?? runs; continue }
             if arg.hasPrefix("-seed=") { seed = UInt64(arg.dropFirst(6)) ?? seed; continue }
+            if arg.hasPrefix("-max_total_time=") { maxSeconds = Double(arg.dropFirst(16)) ?? 0; continue }
+            if arg.hasPrefix("-artifact_prefix=") { artifactPrefix = String(arg.dropFirst(17)); continue }
             if arg.hasPrefix("-") { continue }  // libFuzzer flags we do not implement
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: arg, isDirectory: &isDir) else { continue }
@@ -155,25 +160,35 @@ struct StandaloneFuzzer {
             for p in paths { if let d = FileManager.default.contents(atPath: p) { inputs.append([UInt8](d)) } }
         }
         if inputs.isEmpty { inputs = [Array("{}".utf8)] }
-        for input in inputs { fuzzOne(input) }
+        let lastInput = artifactPrefix.isEmpty ? nil : URL(fileURLWithPath: artifactPrefix + "last-input")
+        func run(_ b: [UInt8]) {
+            if let lastInput { try? Data(b).write(to: lastInput) }
+            fuzzOne(b)
+        }
+        let start = Date()
+        var done = 0
+        for input in inputs { run(input); done += 1 }
         var rng = SplitMix64(seed: seed)
         let dictionary: [[UInt8]] = ["{", "}", "[", "]", "\"", ":", ",", "\\u", "\\ud800", "-0", "1e999", "null",
                                      "\"metadata\"", "\"name\"", "\"spec\"", "\"status\"", "k8s\u{0}"].map { Array($0.utf8) }
         for _ in 0..<runs {
+            if maxSeconds > 0, Date().timeIntervalSince(start) > maxSeconds { break }
             var b = inputs[Int(rng.next() % UInt64(inputs.count))]
             for _ in 0..<(1 + Int(rng.next() % 4)) {
                 let pos = b.isEmpty ? 0 : Int(rng.next() % UInt64(b.count + 1))
                 switch rng.next() % 5 {
-                case 0 where !b.isEmpty && pos < b.count: b[pos] = UInt8(truncatingIfNeeded: rng.next())
+                case 0 where pos < b.count: b[pos] = UInt8(truncatingIfNeeded: rng.next())
                 case 1 where pos < b.count: b.remove(at: pos)
                 case 2: b.insert(UInt8(truncatingIfNeeded: rng.next()), at: pos)
                 case 3: b.insert(contentsOf: dictionary[Int(rng.next() % UInt64(dictionary.count))], at: pos)
                 default: if pos < b.count { b[pos] ^= UInt8(1 << (rng.next() % 8)) }
                 }
             }
-            fuzzOne(b)
+            run(b)
+            done += 1
         }
-        print("Done \(inputs.count + runs) runs")
+        if let lastInput { try? FileManager.default.removeItem(at: lastInput) }
+        print("Done \(done) runs in \(Int(Date().timeIntervalSince(start))) second(s)")
     }
 }
 

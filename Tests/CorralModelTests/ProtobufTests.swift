@@ -535,3 +535,37 @@ final class ProtobufTests: XCTestCase {
 = {"kind":"CronJob","apiVersion":"batch/v1","metadata":{"name":"cj2"},"spec":{"schedule":"@hourly","jobTemplate":{"metadata":{"name":"cj2"},"spec":{"template":{"metadata":{},"spec":{"containers":[{"name":"cj2","image":"busybox","command":["date"],"resources":{}}],"restartPolicy":"OnFailure"}}}}},"status":{}}
 """#
 }
+
+/// Regression: nested Unknowns inside RawExtensions once restarted the depth
+/// budget and overflowed the stack (found by tools/fuzz-decode.sh).
+final class ProtobufNestingTests: XCTestCase {
+    func testDeeplyNestedRawExtensionsAreRefusedNotACrash() {
+        func varint(_ v: Int) -> [UInt8] {
+            var out: [UInt8] = []
+            var n = v
+            while n >= 0x80 { out.append(UInt8(n & 0x7F) | 0x80); n >>= 7 }
+            out.append(UInt8(n))
+            return out
+        }
+        func ld(_ field: UInt8, _ b: [UInt8]) -> [UInt8] { [field << 3 | 2] + varint(b.count) + b }
+        let typeMeta = ld(1, ld(1, Array("v1".utf8)) + ld(2, Array("List".utf8)))
+        var body: [UInt8] = Array("{}".utf8)
+        for _ in 0..<2000 {
+            // v1 List { items: [RawExtension { raw: <previous body> }] }
+            body = [0x6b, 0x38, 0x73, 0x00] + typeMeta + ld(2, ld(2, ld(1, body)))
+        }
+        XCTAssertThrowsError(try KubeProtobuf.decode(body)) { error in
+            XCTAssertTrue("\(error)".contains("nest"), "\(error)")
+        }
+    }
+
+    func testObjectsDeeperThanTheParserCanReadAreRefused() {
+        var deep: JSONValue = "leaf"
+        for _ in 0..<300 { deep = ["a": deep] }
+        let cm: JSONValue = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "deep"], "extra": deep]
+        let type = ResourceRegistry.builtins().lookup(group: "", version: "v1", resource: "configmaps")!
+        XCTAssertThrowsError(try ObjectLifecycle.prepareCreate(cm, type: type, namespace: "default", now: Date(), uid: "u")) { error in
+            XCTAssertEqual((error as? APIError)?.code, 400)
+        }
+    }
+}

@@ -56,6 +56,16 @@ public enum JSONValue: Equatable, Sendable {
         }
     }
 
+    /// Nesting depth (a scalar is 0), counted only up to `limit + 1`.
+    public func nestingDepth(limit: Int = 1024) -> Int {
+        if limit < 0 { return 1 }
+        switch self {
+        case .array(let a): return 1 + (a.map { $0.nestingDepth(limit: limit - 1) }.max() ?? 0)
+        case .object(let o): return 1 + (o.map { $0.value.nestingDepth(limit: limit - 1) }.max() ?? 0)
+        default: return 0
+        }
+    }
+
     /// Sets a value at a path of object keys, creating intermediate objects.
     public mutating func set(path: [String], to value: JSONValue?) {
         guard let first = path.first else { if let value { self = value }; return }

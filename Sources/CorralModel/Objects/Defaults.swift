@@ -14,8 +14,15 @@ public enum Defaults {
             setIfMissing(&o, ["spec", "replicas"], 1)
             setIfMissing(&o, ["spec", "revisionHistoryLimit"], 10)
             setIfMissing(&o, ["spec", "progressDeadlineSeconds"], 600)
-            if o[path: ["spec", "strategy", "type"]] == nil {
-                o.set(path: ["spec", "strategy"], to: ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": "25%", "maxSurge": "25%"]])
+            // Fill in only what is missing, as SetDefaults_Deployment does.
+            if o[path: ["spec", "strategy"]]?.objectValue == nil { o.set(path: ["spec", "strategy"], to: .object(JSONObject())) }
+            setIfMissing(&o, ["spec", "strategy", "type"], "RollingUpdate")
+            if o[path: ["spec", "strategy", "type"]]?.stringValue == "RollingUpdate" {
+                if o[path: ["spec", "strategy", "rollingUpdate"]]?.objectValue == nil {
+                    o.set(path: ["spec", "strategy", "rollingUpdate"], to: .object(JSONObject()))
+                }
+                setIfMissing(&o, ["spec", "strategy", "rollingUpdate", "maxUnavailable"], "25%")
+                setIfMissing(&o, ["spec", "strategy", "rollingUpdate", "maxSurge"], "25%")
             }
             defaultTemplate(&o)
         case "replicasets.apps", "statefulsets.apps":

@@ -86,6 +86,14 @@ public enum ObjectLifecycle {
         }
     }
 
+    /// Objects must stay readable by our own parser once stored.
+    static func checkDepth(_ obj: JSONValue) throws {
+        let limit = JSONParser.defaultMaxDepth - 1
+        if obj.nestingDepth(limit: limit) > limit {
+            throw APIError.badRequest("the object is nested deeper than \(limit) levels")
+        }
+    }
+
     /// Field problems in metadata (name syntax, labels, annotations, owner references).
     public static func validateMetadata(_ obj: JSONValue, type: ResourceType) -> [FieldCause] {
         var causes: [FieldCause] = []
@@ -168,6 +176,7 @@ public enum ObjectLifecycle {
             obj["status"] = ["phase": "Pending", "qosClass": .string(qosClass(obj["spec"]))]
         }
         obj = Defaults.apply(obj, type: type)
+        try checkDepth(obj)
         let causes = validateMetadata(obj, type: type) + TypeValidation.validate(obj, type: type)
         if !causes.isEmpty { throw APIError.invalid(type, obj[path: ["metadata", "name"]]?.stringValue ?? "", causes) }
         return obj
@@ -247,6 +256,7 @@ public enum ObjectLifecycle {
             if !causes.isEmpty { throw APIError.invalid(type, name, causes) }
         }
         obj.set(path: ["metadata", "resourceVersion"], to: nil)
+        try checkDepth(obj)
         return obj
     }
 

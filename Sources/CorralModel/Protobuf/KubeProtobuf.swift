@@ -48,6 +48,15 @@ public enum KubeProtobuf {
     /// `runtime.Unknown` into the JSON object Kubernetes would have sent as
     /// JSON, with apiVersion and kind set from the Unknown's typeMeta.
     public static func decode(_ bytes: [UInt8]) throws -> JSONValue {
+        try decode(bytes, startDepth: 0)
+    }
+
+    /// Nested Unknowns (RawExtensions holding protobuf) continue the caller's
+    /// depth budget, so nesting cannot grow the stack without bound.
+    static func decode(_ bytes: [UInt8], startDepth: Int) throws -> JSONValue {
+        guard startDepth < Converter.maxDepth else {
+            throw KubeProtobufError("protobuf body nested too deeply")
+        }
         guard bytes.count >= magic.count, Array(bytes.prefix(magic.count)) == magic else {
             throw KubeProtobufError("invalid protobuf body: missing the \"k8s\\x00\" prefix")
         }
@@ -88,7 +97,7 @@ public enum KubeProtobuf {
         var object = JSONObject()
         object["apiVersion"] = .string(apiVersion)
         object["kind"] = .string(kind)
-        let body = try decoder.message(messageName, raw ?? 0..<0, depth: 0)
+        let body = try decoder.message(messageName, raw ?? 0..<0, depth: startDepth + 1)
         if case .object(let members)? = body {
             for (k, v) in members where k != "apiVersion" && k != "kind" { object[k] = v }
         }
@@ -172,7 +181,7 @@ struct Converter {
             }
             guard let raw, !raw.isEmpty else { return nil }
             let embedded = Array(bytes[raw])
-            if embedded.starts(with: KubeProtobuf.magic) { return try KubeProtobuf.decode(embedded) }
+            if embedded.starts(with: KubeProtobuf.magic) { return try KubeProtobuf.decode(embedded, startDepth: depth + 1) }
             do {
                 return try JSONParser.parse(embedded)
             } catch {
