@@ -74,6 +74,12 @@ if [ "$SWIFT_RC" -ne 0 ]; then
     FAILED+=("swift-test")
 fi
 
+# 3b. fuzz the request decoders briefly (the full run is tools/fuzz-decode.sh) ------
+stage "fuzz request decoding (${CORRAL_FUZZ_SECONDS:-30} s)"
+if ! timeout 900 tools/fuzz-decode.sh "${CORRAL_FUZZ_SECONDS:-30}" 2>&1 | tail -n 5; then
+    FAILED+=("fuzz")
+fi
+
 # 4. integration tests ----------------------------------------------------------------
 stage "pytest tests/integration"
 export CORRALD="${CORRALD:-$ROOT/.build/debug/corrald}"
