@@ -714,3 +714,44 @@ final class TypeValidationLifecycleTests: XCTestCase {
         XCTAssertEqual(causes("secrets", #"{"data":{"bad/key":"eA=="}}"#), [], "no validator for secrets")
     }
 }
+
+/// Kubernetes 1.32 details fixed after the first review.
+final class LifecycleKubeParityTests: XCTestCase {
+    let registry = ResourceRegistry.builtins()
+
+    func testPullPolicyFollowsTagAndDigest() {
+        func policy(_ image: String) -> String? {
+            Defaults.podSpec(["containers": [["name": "c", "image": .string(image)]]])["containers"]?.arrayValue?.first?["imagePullPolicy"]?.stringValue
+        }
+        XCTAssertEqual(policy("nginx"), "Always")
+        XCTAssertEqual(policy("nginx:latest"), "Always")
+        XCTAssertEqual(policy("nginx:latest@sha256:abc"), "Always")
+        XCTAssertEqual(policy("nginx@sha256:abc"), "IfNotPresent")
+        XCTAssertEqual(policy("nginx:1.25"), "IfNotPresent")
+        XCTAssertEqual(policy("localhost:5000/app"), "Always")
+        XCTAssertEqual(policy("localhost:5000/app:v2"), "IfNotPresent")
+    }
+
+    func testPodsHaveNoGenerationIn132() throws {
+        let type = registry.lookup(group: "", version: "v1", resource: "pods")!
+        let pod: JSONValue = ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "p"],
+                              "spec": ["containers": [["name": "c", "image": "busybox"]]]]
+        let created = try ObjectLifecycle.prepareCreate(pod, type: type, namespace: "default", now: Date(), uid: "u")
+        XCTAssertNil(created[path: ["metadata", "generation"]])
+    }
+
+    func testDeploymentAnnotationChangeBumpsGeneration() throws {
+        let type = registry.lookup(group: "apps", version: "v1", resource: "deployments")!
+        let d: JSONValue = ["apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "d"],
+                            "spec": ["selector": ["matchLabels": ["a": "b"]],
+                                     "template": ["metadata": ["labels": ["a": "b"]], "spec": ["containers": [["name": "c", "image": "busybox"]]]]]]
+        var old = try ObjectLifecycle.prepareCreate(d, type: type, namespace: "default", now: Date(), uid: "u")
+        old.set(path: ["metadata", "resourceVersion"], to: "5")
+        var changed = old
+        changed.set(path: ["metadata", "annotations"], to: ["note": "x"])
+        let new = try ObjectLifecycle.prepareUpdate(changed, old: old, type: type, subresource: nil)
+        XCTAssertEqual(new[path: ["metadata", "generation"]]?.intValue, 2)
+        let same = try ObjectLifecycle.prepareUpdate(old, old: old, type: type, subresource: nil)
+        XCTAssertEqual(same[path: ["metadata", "generation"]]?.intValue, 1)
+    }
+}

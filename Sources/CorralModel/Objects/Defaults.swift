@@ -67,9 +67,12 @@ public enum Defaults {
         guard case .object = c else { return c }
         var c = c
         if c["imagePullPolicy"] == nil, let image = c["image"]?.stringValue {
-            let tagPart = image.split(separator: "/").last.map(String.init) ?? image
-            let untagged = !tagPart.contains(":") && !image.contains("@")
-            c["imagePullPolicy"] = (untagged || tagPart.hasSuffix(":latest")) ? "Always" : "IfNotPresent"
+            // kube: ":latest", or neither tag nor digest → Always; otherwise IfNotPresent.
+            let hasDigest = image.contains("@")
+            let name = String(image.split(separator: "@", maxSplits: 1).first ?? "")
+            let last = name.split(separator: "/").last.map(String.init) ?? name
+            let tag = last.contains(":") ? String(last.split(separator: ":").last ?? "") : ""
+            c["imagePullPolicy"] = (tag == "latest" || (tag.isEmpty && !hasDigest)) ? "Always" : "IfNotPresent"
         }
         setIfMissing(&c, ["terminationMessagePath"], "/dev/termination-log")
         setIfMissing(&c, ["terminationMessagePolicy"], "File")

@@ -202,7 +202,7 @@ public enum ObjectLifecycle {
     /// Types whose spec changes bump `metadata.generation` (those with a spec).
     public static func tracksGeneration(_ type: ResourceType) -> Bool {
         !["configmaps", "secrets", "events", "events.events.k8s.io", "endpoints", "serviceaccounts", "leases.coordination.k8s.io",
-          "endpointslices.discovery.k8s.io", "namespaces", "nodes"].contains(type.storageKey) && !type.group.hasPrefix("rbac")
+          "endpointslices.discovery.k8s.io", "namespaces", "nodes", "pods"].contains(type.storageKey) && !type.group.hasPrefix("rbac")
     }
 
     /// Merges a client's update onto the stored object: identity and system
@@ -240,7 +240,10 @@ public enum ObjectLifecycle {
                 obj.set(path: ["metadata", f], to: old[path: ["metadata", f]])
             }
             obj = Defaults.apply(obj, type: type)
-            if tracksGeneration(type) && specChanged(obj, old) {
+            // Deployments also roll on annotation changes (kubectl rollout restart relies on it).
+            let annotationsChanged = type.storageKey == "deployments.apps"
+                && obj[path: ["metadata", "annotations"]] != old[path: ["metadata", "annotations"]]
+            if tracksGeneration(type) && (specChanged(obj, old) || annotationsChanged) {
                 let gen = old[path: ["metadata", "generation"]]?.intValue ?? 1
                 obj.set(path: ["metadata", "generation"], to: .int(gen + 1))
             }
