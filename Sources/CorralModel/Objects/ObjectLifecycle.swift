@@ -1,25 +1,12 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Pure rules for what the server does to an object's metadata on create and
 /// update: identity, timestamps, generation, status handling and checks. The
 /// store layer calls these inside its transaction; nothing here does I/O.
 public enum ObjectLifecycle {
     /// RFC 3339 with second precision in UTC, as Kubernetes writes timestamps.
-    /// Formatted by hand: Foundation's ISO8601DateFormatter sets up ICU on
-    /// every call and dominated create latency.
-    public static func timestamp(_ date: Date) -> String {
-        var t = time_t(date.timeIntervalSince1970.rounded(.down))
-        var tm = tm()
-        gmtime_r(&t, &tm)
-        func pad(_ v: Int32, _ width: Int) -> String {
-            let s = String(v)
-            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-        }
-        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2))Z"
-    }
+    /// (Formatted by hand: ISO8601DateFormatter sets up ICU on every call.)
+    public static func timestamp(_ date: Date) -> String { KubeTimeFormat.rfc3339(date) }
 
     /// Parses a Kubernetes timestamp (RFC 3339, UTC or with an offset, optional fraction).
     public static func parseTimestamp(_ s: String) -> Date? {

@@ -48,26 +48,7 @@ extension TablePrinter {
         })
 
     /// Go's `time.RFC3339` rendering in UTC, whole seconds.
-    static func rfc3339UTC(_ d: Date) -> String {
-        let secs = Int64(d.timeIntervalSince1970.rounded(.down))
-        var days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
-        let rem = secs - days * 86_400
-        // civil_from_days (Howard Hinnant).
-        days += 719_468
-        let era = (days >= 0 ? days : days - 146_096) / 146_097
-        let doe = days - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ v: Int64, _ w: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(rem / 3600, 2)):\(pad(rem % 3600 / 60, 2)):\(pad(rem % 60, 2))Z"
-    }
+    static func rfc3339UTC(_ d: Date) -> String { KubeTimeFormat.rfc3339(d) }
 
     static func roleBindingPrinter(scope: String) -> Printer {
         Printer(
