@@ -23,6 +23,12 @@ public struct WriteTxn {
         try SQLiteStore.fetch(db, key).map { try $0.decoded() }
     }
 
+    /// Whether an object exists, without decoding it.
+    public func exists(_ key: ObjectKey) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM objects WHERE skey = ? AND namespace = ? AND name = ?"),
+                          arguments: [key.storageKey, key.namespace, key.name]) ?? false
+    }
+
     /// Keys of every object of a type, optionally in one namespace.
     public func keys(storageKey: String, namespace: String?) throws -> [ObjectKey] {
         var sql = "SELECT namespace, name FROM objects WHERE skey = ?"

@@ -90,12 +90,8 @@ struct ResourceHandlers {
         guard PatchKinds.all.contains(contentType) else { throw APIError.unsupportedMediaType(contentType) }
         let updated = try await objects.modify(type, namespace: ctx.info.namespace, name: name, subresource: ctx.info.subresource,
                                                dryRun: ctx.dryRun) { current in
-            var patched = try PatchKinds.apply(contentType, patch: patchBody, to: current, type: type)
-            // A patch that does not name a resourceVersion must not trip the precondition.
-            if patchBody[path: ["metadata", "resourceVersion"]] == nil, contentType != PatchKinds.json {
-                patched.set(path: ["metadata", "resourceVersion"], to: current[path: ["metadata", "resourceVersion"]])
-            }
-            return patched
+            // modify() keeps the current resourceVersion unless the patch sets one (a precondition).
+            try PatchKinds.apply(contentType, patch: patchBody, to: current, type: type)
         }
         return try respond(200, updated, ctx)
     }

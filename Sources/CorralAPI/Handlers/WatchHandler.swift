@@ -35,7 +35,7 @@ struct WatchHandler {
                 let changes = try await store.history(storageKey: type.storageKey, after: startRV)
                 seen = max(startRV, changes.last?.revision ?? startRV)
                 for c in changes {
-                    if let ev = Self.filter(c, namespace: namespace, sel: sel, type: type) { initial.append(ev) }
+                    if let t = Self.filter(c, namespace: namespace, sel: sel, type: type) { initial.append((t, c.object)) }
                 }
             } else {
                 let (items, rev) = try await store.list(storageKey: type.storageKey, namespace: namespace)
@@ -90,11 +90,11 @@ struct WatchHandler {
                     case .change(let c):
                         if c.revision <= last { continue }
                         last = c.revision
-                        guard let (t, o) = Self.filter(c, namespace: namespace, sel: sel, type: type) else { continue }
-                        if splice && o == c.object {
+                        guard let t = Self.filter(c, namespace: namespace, sel: sel, type: type) else { continue }
+                        if splice {
                             try await out.write(Self.line(type: t.rawValue, bytes: c.objectBytes))
                         } else {
-                            try await send(t.rawValue, o)
+                            try await send(t.rawValue, c.object)
                         }
                     case .tick:
                         let rv = max(last, store.hub.publishedRevision)
@@ -110,22 +110,23 @@ struct WatchHandler {
     }
 
     /// Applies namespace and selectors to a change, turning selector
-    /// transitions into ADDED/DELETED as kube-apiserver does.
-    static func filter(_ c: Change, namespace: String?, sel: ListHandler.Selectors, type: ResourceType) -> (ChangeType, JSONValue)? {
+    /// transitions into ADDED/DELETED as kube-apiserver does. The event
+    /// always carries the change's object.
+    static func filter(_ c: Change, namespace: String?, sel: ListHandler.Selectors, type: ResourceType) -> ChangeType? {
         if let namespace, c.key.namespace != namespace { return nil }
-        if sel.isEmpty { return (c.type, c.object) }
+        if sel.isEmpty { return c.type }
         let now = sel.matches(c.object, type)
         switch c.type {
-        case .added: return now ? (.added, c.object) : nil
+        case .added: return now ? .added : nil
         case .deleted:
             let before = c.previous.map { sel.matches($0, type) } ?? now
-            return (now || before) ? (.deleted, c.object) : nil
+            return (now || before) ? .deleted : nil
         case .modified:
             let before = c.previous.map { sel.matches($0, type) } ?? false
             switch (before, now) {
-            case (true, true): return (.modified, c.object)
-            case (false, true): return (.added, c.object)
-            case (true, false): return (.deleted, c.object)
+            case (true, true): return .modified
+            case (false, true): return .added
+            case (true, false): return .deleted
             case (false, false): return nil
             }
         }

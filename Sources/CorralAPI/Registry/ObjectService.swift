@@ -83,7 +83,7 @@ public final class ObjectService: @unchecked Sendable {
                                    name: name, group: type.group, kind: type.resource)
                 }
             }
-            if try txn.get(k) != nil { throw APIError.alreadyExists(type, name) }
+            if try txn.exists(k) { throw APIError.alreadyExists(type, name) }
             var obj = prepared
             if type.storageKey == "services" { obj = try self.allocateClusterIP(obj, txn: txn, type: type) }
             if dryRun { return obj }
