@@ -49,8 +49,25 @@ let package = Package(
             "CorralModel", "CorralStore", "CorralAPI",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
+        // C libraries from Debian's -dev packages.
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0", providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
+        .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
+        // Node image store: content-addressed blobs, OCI/docker archive import, registry pull, safe layer unpacking.
+        .target(name: "CorralImages", dependencies: ["CorralModel", "CArchive"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        // Pod -> OCI runtime spec (pure), and the conmon + runc/crun driver.
+        .target(name: "CorralContainers", dependencies: ["CorralModel"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        // Pod network: IPAM (pure), network namespaces, bridge/veth over netlink (libnl), nftables.
+        .target(name: "CorralNetwork", dependencies: ["CorralModel", "CNetlink"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        // VMI -> libvirt domain XML (pure), cloud-init media, the libvirt driver.
+        .target(name: "CorralVirt", dependencies: ["CorralModel", "CLibvirt"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        // Node agent: runs the pods and VMIs bound to this node and reports their status.
+        .target(name: "CorralNode", dependencies: [
+            "CorralModel", "CorralStore", "CorralAPI", "CorralImages", "CorralContainers", "CorralNetwork", "CorralVirt",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "corrald", dependencies: [
-            "CorralModel", "CorralStore", "CorralAPI", "CorralControllers",
+            "CorralModel", "CorralStore", "CorralAPI", "CorralControllers", "CorralNode",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
@@ -66,6 +83,11 @@ let package = Package(
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "CorralModelTests", dependencies: ["CorralModel"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "CorralPKITests", dependencies: ["CorralPKI"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "CorralImagesTests", dependencies: ["CorralImages", "CorralModel"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "CorralContainersTests", dependencies: ["CorralContainers", "CorralModel"], resources: [.copy("Golden")], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "CorralNetworkTests", dependencies: ["CorralNetwork", "CorralModel"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "CorralVirtTests", dependencies: ["CorralVirt", "CorralModel"], resources: [.copy("Golden")], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "CorralControllersTests", dependencies: ["CorralControllers", "CorralAPI", "CorralStore", "CorralModel"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "CorralStoreTests", dependencies: ["CorralStore", "CorralModel"], swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )

@@ -1,0 +1,2 @@
+/// CorralContainers module (placeholder; being built).
+public enum CorralContainersModule {}

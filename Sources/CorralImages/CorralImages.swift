@@ -1,0 +1,2 @@
+/// CorralImages module (placeholder; being built).
+public enum CorralImagesModule {}

@@ -1,0 +1,2 @@
+/// CorralNetwork module (placeholder; being built).
+public enum CorralNetworkModule {}

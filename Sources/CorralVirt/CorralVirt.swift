@@ -1,0 +1,2 @@
+/// CorralVirt module (placeholder; being built).
+public enum CorralVirtModule {}

@@ -1,0 +1,6 @@
+import XCTest
+@testable import CorralContainers
+
+final class CorralContainersModuleTests: XCTestCase {
+    func testModuleLinks() { _ = CorralContainersModule.self }
+}

@@ -1,0 +1,6 @@
+import XCTest
+@testable import CorralControllers
+
+final class ControllersModuleTests: XCTestCase {
+    func testModuleLinks() { _ = GarbageCollector.self }
+}

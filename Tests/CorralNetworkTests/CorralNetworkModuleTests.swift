@@ -1,0 +1,6 @@
+import XCTest
+@testable import CorralNetwork
+
+final class CorralNetworkModuleTests: XCTestCase {
+    func testModuleLinks() { _ = CorralNetworkModule.self }
+}

@@ -1,0 +1,6 @@
+import XCTest
+@testable import CorralVirt
+
+final class CorralVirtModuleTests: XCTestCase {
+    func testModuleLinks() { _ = CorralVirtModule.self }
+}
