@@ -160,6 +160,16 @@ public final class ObjectService: @unchecked Sendable {
             var obj = cur
             var fins = ObjectLifecycle.finalizers(obj)
             let alreadyDeleting = obj[path: ["metadata", "deletionTimestamp"]] != nil
+            if type.storageKey == "pods", let grace = ObjectService.podGracePeriod(cur, requested: options.gracePeriodSeconds) {
+                // A pod on a node is deleted gracefully: the node agent stops its
+                // containers and then deletes it with grace 0, as the kubelet does.
+                let current = cur[path: ["metadata", "deletionGracePeriodSeconds"]]?.intValue
+                if alreadyDeleting, let current, current <= grace { return .pending(cur) }
+                obj.set(path: ["metadata", "deletionTimestamp"], to: .string(ObjectLifecycle.timestamp(Date().addingTimeInterval(Double(grace)))))
+                obj.set(path: ["metadata", "deletionGracePeriodSeconds"], to: .int(grace))
+                if dryRun { return .pending(obj) }
+                return .pending(try txn.put(k, obj, previous: cur))
+            }
             switch options.propagationPolicy {
             case "Orphan": if !fins.contains("orphan") { fins.append("orphan") }
             case "Foreground": if !fins.contains("foregroundDeletion") { fins.append("foregroundDeletion") }
@@ -181,6 +191,17 @@ public final class ObjectService: @unchecked Sendable {
             return .pending(try txn.put(k, obj, previous: cur))
         }
         return dryRun ? try await store.readOnly(body) : try await store.transact(body)
+    }
+
+    /// The grace period a pod deletion waits for, or nil when it goes at once:
+    /// pods not bound to a node, finished pods, and grace 0 are removed
+    /// immediately (kube-apiserver's CheckGracefulDelete).
+    static func podGracePeriod(_ pod: JSONValue, requested: Int64?) -> Int64? {
+        guard let node = pod[path: ["spec", "nodeName"]]?.stringValue, !node.isEmpty else { return nil }
+        let phase = pod[path: ["status", "phase"]]?.stringValue
+        if phase == "Succeeded" || phase == "Failed" { return nil }
+        let grace = requested ?? pod[path: ["spec", "terminationGracePeriodSeconds"]]?.intValue ?? 30
+        return grace > 0 ? grace : nil
     }
 
     // MARK: service IPs
