@@ -11,6 +11,10 @@ struct DaemonConfig {
     var sync: SyncMode = .full
     var compactionInterval: Double = 300
     var bookmarkInterval: Double = 5
+    /// No scheduler and no node agent: an API-only daemon (control-plane tests, remote nodes).
+    var disableAgent = false
+    var ociRuntime = "auto"
+    var emulation = "auto"
 
     static func load(file: String?, overrides f: Corrald) throws -> DaemonConfig {
         var c = DaemonConfig()
@@ -25,6 +29,9 @@ struct DaemonConfig {
                 case "sync": c.sync = try parseSync("\(v)")
                 case "compactionInterval": c.compactionInterval = Double("\(v)") ?? c.compactionInterval
                 case "bookmarkInterval": c.bookmarkInterval = Double("\(v)") ?? c.bookmarkInterval
+                case "disableAgent": c.disableAgent = "\(v)" == "true"
+                case "ociRuntime": c.ociRuntime = try parseChoice("ociRuntime", "\(v)", ["auto", "runc", "crun"])
+                case "emulation": c.emulation = try parseChoice("emulation", "\(v)", ["auto", "kvm", "tcg"])
                 default: throw ConfigError("\(file): unknown setting \"\(k)\"")
                 }
             }
@@ -35,6 +42,9 @@ struct DaemonConfig {
         if let v = f.sync { c.sync = try parseSync(v) }
         if let v = f.compactionInterval { c.compactionInterval = v }
         if let v = f.bookmarkInterval { c.bookmarkInterval = v }
+        if f.disableAgent { c.disableAgent = true }
+        if let v = f.ociRuntime { c.ociRuntime = try parseChoice("--oci-runtime", v, ["auto", "runc", "crun"]) }
+        if let v = f.emulation { c.emulation = try parseChoice("--emulation", v, ["auto", "kvm", "tcg"]) }
         return c
     }
 
@@ -44,6 +54,16 @@ struct DaemonConfig {
         }
         listenHost = String(s[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         listenPort = port
+    }
+
+    static func parseChoice(_ name: String, _ v: String, _ allowed: [String]) throws -> String {
+        guard allowed.contains(v) else { throw ConfigError("\(name) must be one of \(allowed.joined(separator: ", ")), got \"\(v)\"") }
+        return v
+    }
+
+    static func parseChoice(_ name: String, _ v: String, _ allowed: [String]) throws -> String {
+        guard allowed.contains(v) else { throw ConfigError("\(name) must be one of \(allowed.joined(separator: ", ")), got \"\(v)\"") }
+        return v
     }
 
     static func parseSync(_ s: String) throws -> SyncMode {

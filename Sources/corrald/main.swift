@@ -19,6 +19,11 @@ struct Corrald: ParsableCommand {
     @Option(help: "SQLite durability: full (fsync every commit) or normal.") var sync: String?
     @Option(help: "Seconds between watch-history compactions.") var compactionInterval: Double?
     @Option(help: "Seconds between watch bookmarks, when clients ask for them.") var bookmarkInterval: Double?
+    @Flag(help: "Serve the API and controllers only: no scheduler, no pods or VMs on this host (touches no network devices).")
+    var disableAgent = false
+    @Option(help: "OCI runtime for containers: auto, runc or crun (auto picks one that works with this host's cgroups).")
+    var ociRuntime: String?
+    @Option(help: "VM emulation: auto, kvm or tcg (auto uses KVM only when it really works).") var emulation: String?
 
     func run() throws {
         let cfg = try DaemonConfig.load(file: config, overrides: self)

@@ -122,8 +122,13 @@ class Corrald:
             pytest.fail(f"corrald binary not found at {self.binary}: run `swift build` first "
                         f"(or set CORRALD)", pytrace=False)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        # Control-plane tests run on the host's network: no node agent, so the
+        # daemon creates no bridge, netns or containers (end-to-end tests that
+        # need the agent run corrald inside their own network namespace).
+        agent = ("--disable-agent",) if "--enable-agent" not in self.extra_args else ()
         cmd = [str(self.binary), "--data-dir", str(self.data_dir),
-               "--listen", f"127.0.0.1:{self.port}", *self.extra_args]
+               "--listen", f"127.0.0.1:{self.port}", *agent,
+               *(a for a in self.extra_args if a != "--enable-agent")]
         self._log_fh = open(self.log_path, "ab")
         self._log_fh.write(f"\n===== test harness: start #{self.starts + 1}: {' '.join(cmd)}\n".encode())
         self._log_fh.flush()
