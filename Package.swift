@@ -38,6 +38,8 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+            "CZlib",
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -50,6 +52,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
         // C libraries from Debian's -dev packages.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0", providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
         .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
@@ -63,7 +66,7 @@ let package = Package(
         .target(name: "CorralVirt", dependencies: ["CorralModel", "CLibvirt"], swiftSettings: [.swiftLanguageMode(.v5)]),
         // Node agent: runs the pods and VMIs bound to this node and reports their status.
         .target(name: "CorralNode", dependencies: [
-            "CorralModel", "CorralStore", "CorralAPI", "CorralImages", "CorralContainers", "CorralNetwork", "CorralVirt",
+            "CorralModel", "CorralStore", "CorralAPI", "CorralControllers", "CorralImages", "CorralContainers", "CorralNetwork", "CorralVirt",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "corrald", dependencies: [
@@ -88,6 +91,7 @@ let package = Package(
         .testTarget(name: "CorralNetworkTests", dependencies: ["CorralNetwork", "CorralModel"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "CorralVirtTests", dependencies: ["CorralVirt", "CorralModel"], resources: [.copy("Golden")], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "CorralControllersTests", dependencies: ["CorralControllers", "CorralAPI", "CorralStore", "CorralModel"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "CorralAPITests", dependencies: ["CorralAPI", "CorralModel", "CorralStore"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "CorralStoreTests", dependencies: ["CorralStore", "CorralModel"], swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )

@@ -1,0 +1,76 @@
+import CorralAPI
+import CorralModel
+import CorralStore
+import Foundation
+import Logging
+
+/// The node agent: runs the pods bound to this node. It watches pods like
+/// the kubelet does and gives each one a `PodWorker`; at start it re-adopts
+/// what is still running from before and removes what belongs to pods that
+/// were deleted meanwhile.
+public final class NodeAgent: @unchecked Sendable {
+    let objects: ObjectService
+    let config: NodeAgentConfig
+    let backend: PodBackend
+    let api: NodeAPI
+    let logger: Logger
+    private let lock = NSLock()
+    private var workers: [String: PodWorker] = [:]
+
+    public init(objects: ObjectService, config: NodeAgentConfig, backend: PodBackend, logger: Logger) {
+        self.objects = objects
+        self.config = config
+        self.backend = backend
+        self.logger = logger
+        api = NodeAPI(objects: objects, nodeName: config.nodeName, logger: logger)
+    }
+
+    /// Watches pods until cancelled.
+    public func run(knownPodUIDsOnDisk: [String]) async {
+        let podType = api.pods
+        let sub = objects.store.hub.subscribe(storageKey: podType.storageKey)
+        defer { sub.cancel() }
+        var live = Set<String>()
+        if let (items, _) = try? await objects.store.list(storageKey: podType.storageKey, namespace: nil) {
+            for s in items { if let pod = try? s.decoded(), mine(pod) { live.insert(uid(pod)); dispatch(pod) } }
+        }
+        // Pods deleted while the agent was down: remove what they left.
+        for orphan in knownPodUIDsOnDisk where !live.contains(orphan) {
+            logger.info("cleaning up pod deleted while the agent was down", metadata: ["uid": .string(orphan)])
+            await backend.teardown(podUID: orphan)
+        }
+        // Subscribed before listing, so nothing falls in between; a change
+        // seen twice is harmless (workers take the newest pod).
+        for await signal in sub.stream {
+            if Task.isCancelled { break }
+            guard case .change(let c) = signal, c.type != .deleted, mine(c.object) else { continue }
+            dispatch(c.object)
+        }
+    }
+
+    private func uid(_ pod: JSONValue) -> String { pod[path: ["metadata", "uid"]]?.stringValue ?? "" }
+
+    private func mine(_ pod: JSONValue) -> Bool { pod[path: ["spec", "nodeName"]]?.stringValue == config.nodeName }
+
+    /// Hands the pod to its worker, starting one if needed.
+    private func dispatch(_ pod: JSONValue) {
+        let id = uid(pod)
+        let (worker, isNew): (PodWorker, Bool) = lock.withLock {
+            if let w = workers[id] { return (w, false) }
+            let w = PodWorker(pod: pod, backend: backend, api: api, config: config, logger: logger)
+            workers[id] = w
+            return (w, true)
+        }
+        if isNew {
+            Task {
+                await worker.run()
+                self.lock.withLock { _ = self.workers.removeValue(forKey: id) }
+            }
+        } else {
+            Task { await worker.update(pod) }
+        }
+    }
+
+    /// The number of pods with a worker (for metrics and tests).
+    public var activePods: Int { lock.withLock { workers.count } }
+}
