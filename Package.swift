@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "CorralPKITests", dependencies: ["CorralPKI"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "CorralImagesTests", dependencies: ["CorralImages", "CorralModel"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "CorralContainersTests", dependencies: ["CorralContainers", "CorralModel"], resources: [.copy("Golden")], swiftSettings: [.swiftLanguageMode(.v5)]),
-        .testTarget(name: "CorralNetworkTests", dependencies: ["CorralNetwork", "CorralModel"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "CorralNetworkTests", dependencies: ["CorralNetwork", "CorralModel"], resources: [.copy("Golden")], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "CorralVirtTests", dependencies: ["CorralVirt", "CorralModel"], resources: [.copy("Golden")], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "CorralControllersTests", dependencies: ["CorralControllers", "CorralAPI", "CorralStore", "CorralModel"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "CorralAPITests", dependencies: ["CorralAPI", "CorralModel", "CorralStore"], swiftSettings: [.swiftLanguageMode(.v5)]),

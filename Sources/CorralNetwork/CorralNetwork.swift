@@ -1,2 +1,0 @@
-/// CorralNetwork module (placeholder; being built).
-public enum CorralNetworkModule {}
