@@ -61,11 +61,6 @@ struct DaemonConfig {
         return v
     }
 
-    static func parseChoice(_ name: String, _ v: String, _ allowed: [String]) throws -> String {
-        guard allowed.contains(v) else { throw ConfigError("\(name) must be one of \(allowed.joined(separator: ", ")), got \"\(v)\"") }
-        return v
-    }
-
     static func parseSync(_ s: String) throws -> SyncMode {
         guard let m = SyncMode(rawValue: s) else { throw ConfigError("--sync must be full or normal, got \"\(s)\"") }
         return m
