@@ -57,7 +57,11 @@ let package = Package(
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0", providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
         .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
         // Node image store: content-addressed blobs, OCI/docker archive import, registry pull, safe layer unpacking.
-        .target(name: "CorralImages", dependencies: ["CorralModel", "CArchive"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .target(name: "CorralImages", dependencies: [
+            "CorralModel", "CArchive",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ], swiftSettings: [.swiftLanguageMode(.v5), .define("CORRAL_IMAGES_NIO")]),
         // Pod -> OCI runtime spec (pure), and the conmon + runc/crun driver.
         .target(name: "CorralContainers", dependencies: ["CorralModel"], swiftSettings: [.swiftLanguageMode(.v5)]),
         // Pod network: IPAM (pure), network namespaces, bridge/veth over netlink (libnl), nftables.

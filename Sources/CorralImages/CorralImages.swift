@@ -1,2 +1,0 @@
-/// CorralImages module (placeholder; being built).
-public enum CorralImagesModule {}
