@@ -94,7 +94,8 @@ let package = Package(
         .testTarget(name: "CorralContainersTests", dependencies: ["CorralContainers", "CorralModel"], resources: [.copy("Golden")], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "CorralNetworkTests", dependencies: ["CorralNetwork", "CorralModel"], resources: [.copy("Golden")], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "CorralVirtTests", dependencies: ["CorralVirt", "CorralModel"], resources: [.copy("Golden")], swiftSettings: [.swiftLanguageMode(.v5)]),
-        .testTarget(name: "CorralControllersTests", dependencies: ["CorralControllers", "CorralAPI", "CorralStore", "CorralModel"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "CorralControllersTests", dependencies: ["CorralControllers", "CorralAPI", "CorralStore", "CorralModel", "CorralPKI",
+                                                          .product(name: "NIOSSL", package: "swift-nio-ssl")], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "CorralAPITests", dependencies: ["CorralAPI", "CorralModel", "CorralStore"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "CorralStoreTests", dependencies: ["CorralStore", "CorralModel"], swiftSettings: [.swiftLanguageMode(.v5)]),
     ]

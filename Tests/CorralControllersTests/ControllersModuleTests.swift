@@ -1,6 +1,0 @@
-import XCTest
-@testable import CorralControllers
-
-final class ControllersModuleTests: XCTestCase {
-    func testModuleLinks() { _ = GarbageCollector.self }
-}
