@@ -14,5 +14,7 @@ ip netns add "$NS" || exit 1
 cleanup() { ip netns delete "$NS" 2>/dev/null; }
 trap cleanup EXIT
 ip -n "$NS" link set lo up
-ip netns exec "$NS" env CORRAL_E2E_NETNS="$NS" CORRALD="${CORRALD:-$ROOT/.build/debug/corrald}" \
+# nsenter (not `ip netns exec`): only the network namespace changes, so
+# /sys/fs/cgroup stays the host's and the OCI runtime sees the real cgroup layout.
+nsenter --net="/run/netns/$NS" env CORRAL_E2E_NETNS="$NS" CORRALD="${CORRALD:-$ROOT/.build/debug/corrald}" \
     .venv/bin/pytest -v -rfE -p no:cacheprovider "$@" tests/e2e

@@ -28,4 +28,12 @@ public struct NodeAgentConfig: Sendable {
     var containersDir: String { dataDir + "/containers" }
     var imagesDir: String { dataDir + "/images" }
     var runcRoot: String { dataDir + "/runc" }
+    /// conmon's state (exit files, attach sockets) lives under /run: socket paths
+    /// must stay under 108 bytes whatever the data dir is. Keyed by the data dir
+    /// so a restarted daemon finds it again.
+    var runtimeStateDir: String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in dataDir.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return "/run/corral-" + String(h, radix: 16)
+    }
 }

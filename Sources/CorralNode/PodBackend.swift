@@ -8,6 +8,8 @@ public struct SandboxInfo: Sendable, Equatable {
     public var podIP: String
     /// DATA/pods/UID: hosts, resolv.conf, volumes.
     public var directory: String
+    /// Volume name → host path, for the containers' bind mounts.
+    public var volumePaths: [String: String] = [:]
 }
 
 /// A container start that failed in a way the kubelet reports as a waiting

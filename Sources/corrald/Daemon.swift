@@ -1,6 +1,7 @@
 import CorralAPI
 import CorralControllers
 import CorralModel
+import CorralNode
 import CorralPKI
 import CorralStore
 import Foundation
@@ -87,6 +88,21 @@ final class Daemon: @unchecked Sendable {
         let nsc = NamespaceController(objects: objects, logger: logger)
         tasks.append(Task { await gc.run() })
         tasks.append(Task { await nsc.run() })
+        let rsEvents = EventRecorder(objects: objects, component: "replicaset-controller", logger: logger)
+        let deployEvents = EventRecorder(objects: objects, component: "deployment-controller", logger: logger)
+        let rsc = ReplicaSetController(objects: objects, events: rsEvents, logger: logger)
+        let dc = DeploymentController(objects: objects, events: deployEvents, logger: logger)
+        tasks.append(Task { await rsc.run() })
+        tasks.append(Task { await dc.run() })
+        if !config.disableAgent {
+            let scheduler = Scheduler(objects: objects, events: EventRecorder(objects: objects, component: "default-scheduler", logger: logger),
+                                      logger: logger)
+            tasks.append(Task { await scheduler.run() })
+            var agentConfig = NodeAgentConfig(dataDir: config.dataDir, nodeName: nodeName, hostIP: facts.addresses.first ?? "127.0.0.1")
+            agentConfig.ociRuntime = config.ociRuntime
+            agentConfig.emulation = config.emulation
+            tasks += try NodeServices.start(objects: objects, config: agentConfig, logger: logger)
+        }
         tasks.append(Task { await Daemon.compactLoop(store: store, interval: compactionInterval, logger: logger) })
         installSignalHandlers()
     }

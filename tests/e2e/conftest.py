@@ -58,7 +58,7 @@ def scrub(data_dir: Path):
         out = subprocess.run(["runc", "--root", str(runc_root), "list", "-q"], capture_output=True, text=True).stdout
         for cid in out.split():
             subprocess.run(["runc", "--root", str(runc_root), "delete", "--force", cid], capture_output=True)
-    for pidfile in data_dir.glob("containers/*/conmon.pid"):
+    for pidfile in data_dir.glob("containers/*/bundle/conmon.pid"):
         try:
             os.kill(int(pidfile.read_text().strip()), signal.SIGKILL)
         except (ValueError, OSError):

@@ -47,6 +47,10 @@ public struct VolumeError: Error, CustomStringConvertible, Equatable {
     public var volume: String
     public var message: String
     public var description: String { "MountVolume.SetUp failed for volume \"\(volume)\" : \(message)" }
+    public init(volume: String, message: String) {
+        self.volume = volume
+        self.message = message
+    }
 }
 
 /// Turns `spec.volumes` into `VolumeSource`s with the kubelet's file layout
