@@ -36,8 +36,12 @@ BUSYBOX = "localhost/corral-test/busybox:latest"
 
 
 def _in_own_netns() -> bool:
+    """True when this process runs in the namespace tools/e2e.sh made (/run/netns/$CORRAL_E2E_NETNS)."""
+    name = os.environ.get("CORRAL_E2E_NETNS")
+    if not name:
+        return False
     try:
-        return os.stat("/proc/self/ns/net").st_ino != os.stat("/proc/1/ns/net").st_ino
+        return os.stat("/proc/self/ns/net").st_ino == os.stat(f"/run/netns/{name}").st_ino
     except OSError:
         return False
 
@@ -45,7 +49,7 @@ def _in_own_netns() -> bool:
 def require_e2e():
     if os.geteuid() != 0:
         pytest.fail("end-to-end tests need root (run tools/e2e.sh as root)", pytrace=False)
-    if not _in_own_netns() or not os.environ.get("CORRAL_E2E_NETNS"):
+    if not _in_own_netns():
         pytest.fail("end-to-end tests must run inside their own network namespace: use tools/e2e.sh", pytrace=False)
 
 
