@@ -4,10 +4,12 @@
 #   1. tools/bootstrap.sh            (Debian packages, kubectl, Python venv)
 #   2. swift build --build-tests     (debug)
 #   3. swift test                    (all unit tests)
-#   4. .venv/bin/pytest -v tests/integration   (real corrald, real kubectl + Python client)
+#   4. pytest tests/integration      (real corrald, real kubectl + Python client)
+#   5. pytest tests/images           (test images built from Debian packages, booted under TCG)
+#   6. tools/e2e.sh                  (root: pods and VMs for real, inside a network namespace it creates)
 #
 # Exits non-zero if anything fails (pytest collecting no tests counts as a
-# failure). The last line is "N passed, N failed" for the integration tests.
+# failure). The last line is "N passed, N failed" summed over the pytest suites.
 # Runnable from any directory. Environment:
 #   PYTEST_ARGS   extra pytest arguments (e.g. "-k kubectl -x")
 #   CORRAL_SKIP_APT=1   passed on to bootstrap
@@ -80,15 +82,20 @@ if ! timeout 900 tools/fuzz-decode.sh "${CORRAL_FUZZ_SECONDS:-30}" 2>&1 | tail -
     FAILED+=("fuzz")
 fi
 
-# 4. integration tests ----------------------------------------------------------------
-stage "pytest tests/integration"
+# 4. integration, image and end-to-end tests --------------------------------------------
 export CORRALD="${CORRALD:-$ROOT/.build/debug/corrald}"
-JUNIT="$LOGDIR/pytest.xml"
-# shellcheck disable=SC2086
-timeout 2700 .venv/bin/pytest -v -rfE -p no:cacheprovider --junitxml="$JUNIT" \
-    ${PYTEST_ARGS:-} tests/integration
-PY_RC=$?
-read -r PASSED FAILS < <(.venv/bin/python - "$JUNIT" <<'PYEOF'
+export CORRAL_TEST_IMAGES="${CORRAL_TEST_IMAGES:-$ROOT/.cache/test-images}"
+PASSED=0
+FAILS=0
+# run_pytest NAME TIMEOUT CMD...: runs one pytest suite writing JUnit XML to $LOGDIR/NAME.xml.
+run_pytest() {
+    local name="$1" limit="$2"; shift 2
+    stage "pytest: $name"
+    # shellcheck disable=SC2086
+    timeout "$limit" "$@" -v -rfE -p no:cacheprovider --junitxml="$LOGDIR/$name.xml" ${PYTEST_ARGS:-}
+    local rc=$?
+    local counts
+    counts="$(.venv/bin/python - "$LOGDIR/$name.xml" <<'PYEOF'
 import sys, xml.etree.ElementTree as ET
 try:
     root = ET.parse(sys.argv[1]).getroot()
@@ -101,12 +108,26 @@ for su in suites:
     e += int(su.get("errors", 0)); s += int(su.get("skipped", 0))
 print(t - f - e - s, f + e)
 PYEOF
-)
-case "$PY_RC" in
-    0) ;;
-    5) echo "test: pytest collected no tests"; FAILED+=("pytest(no tests)") ;;
-    124) echo "test: pytest timed out"; FAILED+=("pytest(timeout)"); FAILS=$((FAILS + 1)) ;;
-    *) FAILED+=("pytest(exit $PY_RC)") ;;
-esac
+)"
+    PASSED=$((PASSED + ${counts% *}))
+    FAILS=$((FAILS + ${counts#* }))
+    case "$rc" in
+        0) ;;
+        5) echo "test: $name collected no tests"; FAILED+=("$name(no tests)") ;;
+        124) echo "test: $name timed out"; FAILED+=("$name(timeout)"); FAILS=$((FAILS + 1)) ;;
+        *) FAILED+=("$name(exit $rc)") ;;
+    esac
+}
+
+run_pytest integration 2700 .venv/bin/pytest tests/integration
+# Test images from Debian packages (busybox, kernelboot, containerdisk); boots them under TCG.
+run_pytest images 900 .venv/bin/pytest tests/images
+# Pods and VMs for real: root, inside a network namespace tools/e2e.sh creates.
+if [ "$(id -u)" -eq 0 ]; then
+    run_pytest e2e 2700 tools/e2e.sh
+else
+    echo "test: end-to-end tests need root; run tools/test.sh as root" >&2
+    FAILED+=("e2e(not root)")
+fi
 
 finish "${PASSED:-0}" "${FAILS:-0}"
