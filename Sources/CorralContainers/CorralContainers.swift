@@ -1,2 +1,0 @@
-/// CorralContainers module (placeholder; being built).
-public enum CorralContainersModule {}

@@ -1,6 +1,0 @@
-import XCTest
-@testable import CorralContainers
-
-final class CorralContainersModuleTests: XCTestCase {
-    func testModuleLinks() { _ = CorralContainersModule.self }
-}
