@@ -6,8 +6,10 @@ import Logging
 /// Builds and starts the node side of corrald: the pod agent over the real
 /// runtime, plus the image import directory (k3s-style air-gapped images).
 public enum NodeServices {
-    /// Starts the agent; returns the tasks to cancel at shutdown.
-    public static func start(objects: ObjectService, config: NodeAgentConfig, logger: Logger) throws -> [Task<Void, Never>] {
+    /// Starts the agent; returns the tasks to cancel at shutdown and the
+    /// streams (logs, exec, attach, port-forward) for the API server.
+    public static func start(objects: ObjectService, config: NodeAgentConfig, logger: Logger) throws
+        -> (tasks: [Task<Void, Never>], streams: NodeStreams) {
         let api = NodeAPI(objects: objects, nodeName: config.nodeName, logger: logger)
         let backend = try RuntimePodBackend(config: config, api: api, logger: logger)
         let importDir = config.imagesDir + "/import"
@@ -23,7 +25,7 @@ public enum NodeServices {
                 importImages(backend: backend, directory: importDir, logger: logger)
             }
         }
-        return [agentTask, importTask]
+        return ([agentTask, importTask], RuntimeNodeStreams(backend: backend))
     }
 
     static func importImages(backend: RuntimePodBackend, directory: String, logger: Logger) {

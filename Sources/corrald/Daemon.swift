@@ -101,7 +101,9 @@ final class Daemon: @unchecked Sendable {
             var agentConfig = NodeAgentConfig(dataDir: config.dataDir, nodeName: nodeName, hostIP: facts.addresses.first ?? "127.0.0.1")
             agentConfig.ociRuntime = config.ociRuntime
             agentConfig.emulation = config.emulation
-            tasks += try NodeServices.start(objects: objects, config: agentConfig, logger: logger)
+            let node = try NodeServices.start(objects: objects, config: agentConfig, logger: logger)
+            tasks += node.tasks
+            api.nodeStreams = node.streams
         }
         tasks.append(Task { await Daemon.compactLoop(store: store, interval: compactionInterval, logger: logger) })
         installSignalHandlers()
