@@ -11,6 +11,7 @@ import Logging
 /// `rbac.authorization.kubernetes.io/autoupdate: "true"` get missing rules and
 /// labels back; anything else a user changed is left alone.
 public enum RBACBootstrap {
+    /// Creates or repairs the defaults, then aggregates admin/edit/view once. Idempotent; run before serving.
     public static func run(objects: ObjectService, logger: Logger) async throws {
         let reg = objects.registry
         let roleType = reg.lookup(group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles")!
@@ -69,6 +70,7 @@ public final class ClusterRoleAggregationController: @unchecked Sendable {
     let logger: Logger
     let type: ResourceType
 
+    /// A controller over the ClusterRoles in `objects`.
     public init(objects: ObjectService, logger: Logger) {
         self.objects = objects
         self.logger = logger

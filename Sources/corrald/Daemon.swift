@@ -41,6 +41,9 @@ final class Daemon: @unchecked Sendable {
         let objects = ObjectService(store: store, registry: registry)
         let auth = Authenticator()
         try auth.loadTokenFile("\(config.dataDir)/tokens.csv")
+        // Service-account tokens (TokenRequest, `kubectl create token`) and RBAC for every request.
+        let saSigner = try ServiceAccountTokenSigner.loadOrCreate(path: "\(config.dataDir)/pki/service-account.key")
+        auth.enableServiceAccountsAndRBAC(objects: objects, signer: saSigner)
 
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(pki.serverCertificatePEM.utf8)).map { .certificate($0) },
@@ -73,6 +76,7 @@ final class Daemon: @unchecked Sendable {
         Task {
             do {
                 try await Bootstrap.run(objects: objects, node: facts, apiPort: port, logger: logger)
+                try await RBACBootstrap.run(objects: objects, logger: logger)
             } catch {
                 bootError = error
             }
@@ -88,6 +92,8 @@ final class Daemon: @unchecked Sendable {
         let nsc = NamespaceController(objects: objects, logger: logger)
         tasks.append(Task { await gc.run() })
         tasks.append(Task { await nsc.run() })
+        let aggregation = ClusterRoleAggregationController(objects: objects, logger: logger)
+        tasks.append(Task { await aggregation.run() })
         let rsEvents = EventRecorder(objects: objects, component: "replicaset-controller", logger: logger)
         let deployEvents = EventRecorder(objects: objects, component: "deployment-controller", logger: logger)
         let rsc = ReplicaSetController(objects: objects, events: rsEvents, logger: logger)

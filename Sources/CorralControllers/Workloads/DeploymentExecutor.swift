@@ -98,27 +98,18 @@ struct DeploymentExecutor {
     /// generation the plan was made from) observes the resulting one.
     func writeDeployment(_ d: JSONValue, annotations: [String: String], status: JSONValue, planned: Int64) async throws -> JSONValue {
         let ns = PodState.namespace(d), name = PodState.name(d), uid = PodState.uid(d)
-        let before = Self.generation(d)
-        var result = d
+        let expected = Self.generation(d)
         var status = status
-        if annotations != PodState.annotations(d) {
-            result = try await objects.modify(deployType, namespace: ns, name: name) { cur in
-                guard PodState.uid(cur) == uid, Self.generation(cur) == before else {
-                    throw DeploymentSyncError.stale("deployment \(name)")
-                }
-                var c = cur
-                c.set(path: ["metadata", "annotations"], to: Self.object(annotations))
-                return c
-            }
-        }
-        let expected = Self.generation(result)
         if status["observedGeneration"]?.intValue == planned { status["observedGeneration"] = .int(expected) }
+        // One status write carries the revision annotations too, as kube's
+        // controller does (the status strategy keeps annotations, not generation).
         return try await objects.modify(deployType, namespace: ns, name: name, subresource: "status") { cur in
             guard PodState.uid(cur) == uid, Self.generation(cur) == expected else {
                 throw DeploymentSyncError.stale("deployment \(name)")
             }
             var c = cur
             c["status"] = status
+            c.set(path: ["metadata", "annotations"], to: Self.object(annotations))
             return c
         }
     }

@@ -217,6 +217,11 @@ public enum ObjectLifecycle {
         if subresource == "status" {
             obj = old
             obj["status"] = input["status"]
+            // kube's deployment status strategy keeps metadata changes except labels:
+            // the controller records the revision annotation with its status write.
+            if type.storageKey == "deployments.apps" {
+                obj.set(path: ["metadata", "annotations"], to: input[path: ["metadata", "annotations"]])
+            }
         } else {
             obj = input
             if obj["metadata"] == nil { obj["metadata"] = .object(JSONObject()) }

@@ -13,9 +13,12 @@ public struct ResourceType: Sendable, Hashable {
     public var categories: [String]
     /// Subresources Kubernetes serves for this type ("status", "scale").
     public var subresources: [String]
+    /// Verbs served and shown in discovery; review types (SelfSubjectAccessReview...) serve only "create".
+    public var verbs: [String]
 
     public init(group: String, version: String, kind: String, resource: String, namespaced: Bool = true,
-                shortNames: [String] = [], categories: [String] = [], subresources: [String] = []) {
+                shortNames: [String] = [], categories: [String] = [], subresources: [String] = [],
+                verbs: [String] = ResourceType.storedVerbs) {
         self.group = group
         self.version = version
         self.kind = kind
@@ -24,6 +27,7 @@ public struct ResourceType: Sendable, Hashable {
         self.shortNames = shortNames
         self.categories = categories
         self.subresources = subresources
+        self.verbs = verbs
     }
 
     /// "v1" or "apps/v1".
@@ -37,9 +41,7 @@ public struct ResourceType: Sendable, Hashable {
     public var qualifiedResource: String { group.isEmpty ? resource : "\(resource).\(group)" }
 
     /// Verbs every stored type supports.
-    public var verbs: [String] {
-        ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
-    }
+    public static let storedVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 
     /// The path prefix of a collection: "/api/v1/namespaces/NS/pods".
     public func collectionPath(namespace: String?) -> String {
