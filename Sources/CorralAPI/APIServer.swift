@@ -23,6 +23,8 @@ public final class APIServer: HTTPRequestHandler, @unchecked Sendable {
     public var ready = false
     /// Seconds between watch bookmarks when a client asks for them.
     public var bookmarkInterval: Double = 5
+    /// The node's log/exec/attach/port-forward streams; nil answers those subresources with 503.
+    public var nodeStreams: (any NodeStreams)?
 
     public init(objects: ObjectService, info: ServerInfo, authenticator: Authenticator, logger: Logger) {
         self.objects = objects
@@ -38,8 +40,10 @@ public final class APIServer: HTTPRequestHandler, @unchecked Sendable {
         var user = "-"
         var response: HTTPResponse
         do {
-            guard let identity = authenticator.authenticate(request) else { throw APIError.unauthorized() }
-            user = identity.user
+            guard let authenticated = await authenticator.authenticate(request) else { throw APIError.unauthorized() }
+            user = authenticated.user
+            // RBAC (when enabled) decides before routing, so unknown paths are 403, not 404, as in kube.
+            let identity = try await authenticator.authorize(request, identity: authenticated)
             response = try await route(request, identity: identity)
         } catch let e as APIError {
             response = APIServer.statusResponse(e)
@@ -119,6 +123,9 @@ public final class APIServer: HTTPRequestHandler, @unchecked Sendable {
             throw APIError.notFoundPath()
         }
         let ctx = RequestContext(request: req, info: info, type: type, identity: identity)
+        if type.group.isEmpty && type.resource == "pods", let sub = info.subresource, PodStreamHandlers.subresources.contains(sub) {
+            return try await PodStreamHandlers(server: self).serve(ctx)
+        }
         return try await ResourceHandlers(server: self).serve(ctx)
     }
 

@@ -26,6 +26,8 @@ struct Corrald: ParsableCommand {
     @Option(help: "VM emulation: auto, kvm or tcg (auto uses KVM only when it really works).") var emulation: String?
 
     func run() throws {
+        // A client or child that goes away mid-write must not kill the daemon.
+        signal(SIGPIPE, SIG_IGN)
         let cfg = try DaemonConfig.load(file: config, overrides: self)
         LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
         var logger = Logger(label: "corrald")

@@ -38,11 +38,27 @@ public protocol ResponseStream: Sendable {
     func write(_ bytes: [UInt8]) async throws
 }
 
-/// A response: a complete body, or a producer that streams chunks.
+/// Switches a connection to another protocol (WebSocket, SPDY) after a 101 response.
+public struct ConnectionUpgrade: Sendable {
+    /// Runs on the channel's event loop once the 101 is written and the HTTP
+    /// handlers are gone; adds the new protocol's handlers and starts serving it.
+    public var install: @Sendable (any Channel) throws -> Void
+    /// Runs instead when the switch fails (connection gone): release what the upgrade was for.
+    public var abandoned: @Sendable () async -> Void
+
+    public init(install: @escaping @Sendable (any Channel) throws -> Void, abandoned: @escaping @Sendable () async -> Void = {}) {
+        self.install = install
+        self.abandoned = abandoned
+    }
+}
+
+/// A response: a complete body, a producer that streams chunks, or a protocol switch.
 public struct HTTPResponse: Sendable {
     public enum Body: Sendable {
         case bytes([UInt8])
         case stream(@Sendable (any ResponseStream) async -> Void)
+        /// Status must be 101; the headers carry the handshake (Upgrade, Connection, ...).
+        case upgrade(ConnectionUpgrade)
     }
 
     public var status: Int
@@ -109,7 +125,7 @@ public final class HTTPServer: @unchecked Sendable {
 
 /// Collects one request at a time (pipelining assistance keeps order) and
 /// hands it to the async handler.
-final class RequestChannelHandler: ChannelInboundHandler, @unchecked Sendable {
+final class RequestChannelHandler: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
@@ -195,8 +211,38 @@ final class RequestChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             await producer(ChannelResponseStream(channel: channel))
             try? await channel.writeAndFlush(HTTPServerResponsePart.end(nil))
             if !keepAlive { channel.close(promise: nil) }
+        case .upgrade(let upgrade):
+            let head = HTTPResponseHead(version: version, status: .switchingProtocols, headers: headers)
+            // One event-loop turn: write the 101, drop the HTTP codec, install the new
+            // protocol. No inbound bytes can be parsed as HTTP in between.
+            let switched = channel.eventLoop.submit {
+                channel.write(HTTPServerResponsePart.head(head), promise: nil)
+                channel.flush()
+                try removeHTTPHandlers(channel.pipeline.syncOperations)
+                try upgrade.install(channel)
+            }
+            do {
+                try await switched.get()
+            } catch {
+                channel.close(promise: nil)
+                await upgrade.abandoned()
+            }
         }
     }
+}
+
+/// Removes the HTTP/1.1 server handlers (codec, pipelining, validation, this
+/// router) so that the raw TLS stream can carry another protocol.
+func removeHTTPHandlers(_ ops: ChannelPipeline.SynchronousOperations) throws {
+    func drop<H: ChannelHandler>(_ type: H.Type) {
+        if let ctx = try? ops.context(handlerType: type) { ops.removeHandler(context: ctx, promise: nil) }
+    }
+    drop(RequestChannelHandler.self)
+    drop(HTTPServerProtocolErrorHandler.self)
+    drop(NIOHTTPResponseHeadersValidator.self)
+    drop(HTTPServerPipelineHandler.self)
+    drop(ByteToMessageHandler<HTTPRequestDecoder>.self)
+    drop(HTTPResponseEncoder.self)
 }
 
 /// Writes chunks straight to the channel, failing once it is closed.

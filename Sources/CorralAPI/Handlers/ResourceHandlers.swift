@@ -9,6 +9,8 @@ struct ResourceHandlers {
     var objects: ObjectService { server.objects }
 
     func serve(_ ctx: RequestContext) async throws -> HTTPResponse {
+        // Tokens, reviews and the RBAC escalation guard (AuthHandlers.swift).
+        if let r = try await AuthHandlers(server: server).intercept(ctx, next: { try await self.serve($0) }) { return r }
         let info = ctx.info
         if ctx.type.namespaced && info.namespace == nil && !["list", "watch"].contains(info.verb) {
             // Namespaced objects are addressed inside a namespace, except list/watch across all.

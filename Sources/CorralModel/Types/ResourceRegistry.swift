@@ -55,12 +55,12 @@ public final class ResourceRegistry: @unchecked Sendable {
         return ResourceRegistry([
             // core/v1
             ResourceType(group: "", version: "v1", kind: "Namespace", resource: "namespaces", namespaced: false, shortNames: ["ns"], subresources: ["status"]),
-            ResourceType(group: "", version: "v1", kind: "Pod", resource: "pods", shortNames: ["po"], categories: all, subresources: ["status"]),
+            ResourceType(group: "", version: "v1", kind: "Pod", resource: "pods", shortNames: ["po"], categories: all, subresources: ["attach", "binding", "exec", "log", "portforward", "status"]),
             ResourceType(group: "", version: "v1", kind: "Service", resource: "services", shortNames: ["svc"], categories: all, subresources: ["status"]),
             ResourceType(group: "", version: "v1", kind: "Endpoints", resource: "endpoints", shortNames: ["ep"]),
             ResourceType(group: "", version: "v1", kind: "ConfigMap", resource: "configmaps", shortNames: ["cm"]),
             ResourceType(group: "", version: "v1", kind: "Secret", resource: "secrets"),
-            ResourceType(group: "", version: "v1", kind: "ServiceAccount", resource: "serviceaccounts", shortNames: ["sa"]),
+            ResourceType(group: "", version: "v1", kind: "ServiceAccount", resource: "serviceaccounts", shortNames: ["sa"], subresources: ["token"]),
             ResourceType(group: "", version: "v1", kind: "PersistentVolume", resource: "persistentvolumes", namespaced: false, shortNames: ["pv"], subresources: ["status"]),
             ResourceType(group: "", version: "v1", kind: "PersistentVolumeClaim", resource: "persistentvolumeclaims", shortNames: ["pvc"], subresources: ["status"]),
             ResourceType(group: "", version: "v1", kind: "Node", resource: "nodes", namespaced: false, shortNames: ["no"], subresources: ["status"]),
@@ -79,6 +79,13 @@ public final class ResourceRegistry: @unchecked Sendable {
             ResourceType(group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding", resource: "rolebindings"),
             ResourceType(group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole", resource: "clusterroles", namespaced: false),
             ResourceType(group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBinding", resource: "clusterrolebindings", namespaced: false),
+            // authentication / authorization reviews: create-only, never stored
+            ResourceType(group: "authentication.k8s.io", version: "v1", kind: "TokenReview", resource: "tokenreviews", namespaced: false, verbs: ["create"]),
+            ResourceType(group: "authentication.k8s.io", version: "v1", kind: "SelfSubjectReview", resource: "selfsubjectreviews", namespaced: false, verbs: ["create"]),
+            ResourceType(group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectAccessReview", resource: "selfsubjectaccessreviews", namespaced: false, verbs: ["create"]),
+            ResourceType(group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectRulesReview", resource: "selfsubjectrulesreviews", namespaced: false, verbs: ["create"]),
+            ResourceType(group: "authorization.k8s.io", version: "v1", kind: "SubjectAccessReview", resource: "subjectaccessreviews", namespaced: false, verbs: ["create"]),
+            ResourceType(group: "authorization.k8s.io", version: "v1", kind: "LocalSubjectAccessReview", resource: "localsubjectaccessreviews", verbs: ["create"]),
             ResourceType(group: "coordination.k8s.io", version: "v1", kind: "Lease", resource: "leases"),
             ResourceType(group: "storage.k8s.io", version: "v1", kind: "StorageClass", resource: "storageclasses", namespaced: false, shortNames: ["sc"]),
             ResourceType(group: "events.k8s.io", version: "v1", kind: "Event", resource: "events", shortNames: ["ev"]),
