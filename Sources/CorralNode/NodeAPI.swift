@@ -15,6 +15,7 @@ public final class NodeAPI: @unchecked Sendable {
     let configMaps: ResourceType
     let secrets: ResourceType
     let recorder: EventRecorder
+    let vmis: ResourceType
 
     public init(objects: ObjectService, nodeName: String, logger: Logger) {
         self.objects = objects
@@ -25,6 +26,7 @@ public final class NodeAPI: @unchecked Sendable {
         events = r.lookup(group: "", version: "v1", resource: "events")!
         configMaps = r.lookup(group: "", version: "v1", resource: "configmaps")!
         secrets = r.lookup(group: "", version: "v1", resource: "secrets")!
+        vmis = r.lookup(group: "kubevirt.io", version: "v1", resource: "virtualmachineinstances")!
         recorder = EventRecorder(objects: objects, component: "kubelet", host: nodeName, logger: logger)
     }
 

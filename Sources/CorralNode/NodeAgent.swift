@@ -16,9 +16,13 @@ public final class NodeAgent: @unchecked Sendable {
     let logger: Logger
     private let lock = NSLock()
     private var workers: [String: PodWorker] = [:]
+    private var vmWorkers: [String: VMWorker] = [:]
+    /// The VM side; nil when libvirt is not reachable (launcher pods then wait with an event).
+    let vms: VMBackend?
 
-    public init(objects: ObjectService, config: NodeAgentConfig, backend: PodBackend, logger: Logger) {
+    init(objects: ObjectService, config: NodeAgentConfig, backend: PodBackend, vms: VMBackend?, logger: Logger) {
         self.objects = objects
+        self.vms = vms
         self.config = config
         self.backend = backend
         self.logger = logger
@@ -37,6 +41,9 @@ public final class NodeAgent: @unchecked Sendable {
         // Pods deleted while the agent was down: remove what they left.
         for orphan in knownPodUIDsOnDisk where !live.contains(orphan) {
             logger.info("cleaning up pod deleted while the agent was down", metadata: ["uid": .string(orphan)])
+            if let vms, let vmi = try? String(contentsOfFile: "\(config.podsDir)/\(orphan)/vmi", encoding: .utf8) {
+                await vms.teardown(vmiUID: vmi.trimmingCharacters(in: .whitespacesAndNewlines), grace: 0)
+            }
             await backend.teardown(podUID: orphan)
         }
         // Subscribed before listing, so nothing falls in between; a change
@@ -55,6 +62,10 @@ public final class NodeAgent: @unchecked Sendable {
     /// Hands the pod to its worker, starting one if needed.
     private func dispatch(_ pod: JSONValue) {
         let id = uid(pod)
+        if LauncherPod.isLauncher(pod) {
+            dispatchVM(pod, id: id)
+            return
+        }
         let (worker, isNew): (PodWorker, Bool) = lock.withLock {
             if let w = workers[id] { return (w, false) }
             let w = PodWorker(pod: pod, backend: backend, api: api, config: config, logger: logger)
@@ -65,6 +76,30 @@ public final class NodeAgent: @unchecked Sendable {
             Task {
                 await worker.run()
                 self.lock.withLock { _ = self.workers.removeValue(forKey: id) }
+            }
+        } else {
+            Task { await worker.update(pod) }
+        }
+    }
+
+    /// A VM launcher pod: its VM runs under libvirt, not as containers.
+    private func dispatchVM(_ pod: JSONValue, id: String) {
+        guard let vms else {
+            if pod[path: ["status", "containerStatuses"]] == nil {
+                api.event(about: pod, type: "Warning", reason: "FailedCreate", message: "libvirt is not available on this node: cannot run virtual machines")
+            }
+            return
+        }
+        let (worker, isNew): (VMWorker, Bool) = lock.withLock {
+            if let w = vmWorkers[id] { return (w, false) }
+            let w = VMWorker(pod: pod, vms: vms, api: api, logger: logger)
+            vmWorkers[id] = w
+            return (w, true)
+        }
+        if isNew {
+            Task {
+                await worker.run()
+                self.lock.withLock { _ = self.vmWorkers.removeValue(forKey: id) }
             }
         } else {
             Task { await worker.update(pod) }

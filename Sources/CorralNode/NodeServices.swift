@@ -15,7 +15,13 @@ public enum NodeServices {
         let importDir = config.imagesDir + "/import"
         try FileManager.default.createDirectory(atPath: importDir, withIntermediateDirectories: true)
         importImages(backend: backend, directory: importDir, logger: logger)
-        let agent = NodeAgent(objects: objects, config: config, backend: backend, logger: logger)
+        var vms: VMBackend?
+        do {
+            vms = try VMBackend(config: config, pods: backend, logger: logger)
+        } catch {
+            logger.warning("virtual machines unavailable", metadata: ["error": .string("\(error)")])
+        }
+        let agent = NodeAgent(objects: objects, config: config, backend: backend, vms: vms, logger: logger)
         let known = backend.knownPodUIDs()
         let agentTask = Task { await agent.run(knownPodUIDsOnDisk: known) }
         // Archives dropped in later (`corral image import`) are picked up too.
@@ -25,7 +31,7 @@ public enum NodeServices {
                 importImages(backend: backend, directory: importDir, logger: logger)
             }
         }
-        return ([agentTask, importTask], RuntimeNodeStreams(backend: backend))
+        return ([agentTask, importTask], RuntimeNodeStreams(backend: backend, vms: vms))
     }
 
     static func importImages(backend: RuntimePodBackend, directory: String, logger: Logger) {

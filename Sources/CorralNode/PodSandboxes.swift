@@ -63,6 +63,16 @@ final class PodSandboxes: @unchecked Sendable {
         return (SandboxInfo(netnsName: att.netnsName, netnsPath: att.netnsPath, podIP: ip, directory: dir), paths)
     }
 
+    /// An IP for a pod that has no network namespace of its own (a VM launcher:
+    /// the guest takes the address by DHCP); recorded like any sandbox's.
+    func allocateIP(uid: String) throws -> String {
+        let dir = podDir(uid)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
+        let ip: String = try lock.withLock { try allocator.allocate(owner: uid, in: &ipam) }
+        try write("\(dir)/ip", ip)
+        return ip
+    }
+
     /// DNS per dnsPolicy: ClusterFirst (default), Default (the host's), None (dnsConfig only).
     func dns(_ pod: JSONValue, namespace: String) -> DNSSettings {
         let cfg = pod[path: ["spec", "dnsConfig"]]

@@ -7,8 +7,12 @@ import Foundation
 /// `runc exec`, conmon's attach socket, and TCP into the pod's IP.
 final class RuntimeNodeStreams: NodeStreams, @unchecked Sendable {
     let backend: RuntimePodBackend
+    let vms: VMBackend?
 
-    init(backend: RuntimePodBackend) { self.backend = backend }
+    init(backend: RuntimePodBackend, vms: VMBackend?) {
+        self.backend = backend
+        self.vms = vms
+    }
 
     /// The container's current (or previous) attempt, or a Status error in kubelet's words.
     func attempt(_ t: ContainerRef, previous: Bool = false) throws -> ContainerAttempt {
@@ -34,6 +38,13 @@ final class RuntimeNodeStreams: NodeStreams, @unchecked Sendable {
     }
 
     func logs(_ target: ContainerRef, options: PodLogOptions) async throws -> any ByteReader {
+        // A VM launcher pod's log is the guest's serial console.
+        if let vms, let vmiUID = try? String(contentsOfFile: backend.sandboxes.podDir(target.uid) + "/vmi", encoding: .utf8) {
+            let path = vms.serialLog(vmiUID.trimmingCharacters(in: .whitespacesAndNewlines))
+            let dir = backend.sandboxes.podDir(target.uid)
+            return RawLogFile(path: path, tailLines: options.tailLines.map(Int.init), limitBytes: options.limitBytes.map(Int.init),
+                              follow: options.follow, isRunning: { FileManager.default.fileExists(atPath: dir) })
+        }
         let a = try attempt(target, previous: options.previous)
         let driver = backend.driver
         return CRILogFile(path: a.logPath, options: options, isRunning: { driver.exitCode(id: a.id) == nil })
@@ -155,5 +166,57 @@ final class SocketChannel: ByteChannel, @unchecked Sendable {
         lock.withLock {
             if !closed { closed = true; shutdown(fd, Int32(SHUT_RDWR)); Glibc.close(fd) }
         }
+    }
+}
+
+/// A plain text log (a VM's serial console) as a ByteReader: optional tail
+/// and byte limit, and follow while `isRunning`.
+final class RawLogFile: ByteReader, @unchecked Sendable {
+    let path: String
+    let follow: Bool
+    let isRunning: @Sendable () -> Bool
+    private var offset: UInt64 = 0
+    private var pending: [UInt8]?
+    private var remaining: Int?
+
+    init(path: String, tailLines: Int?, limitBytes: Int?, follow: Bool, isRunning: @escaping @Sendable () -> Bool) {
+        self.path = path
+        self.follow = follow
+        self.isRunning = isRunning
+        remaining = limitBytes
+        let data = [UInt8](FileManager.default.contents(atPath: path) ?? Data())
+        offset = UInt64(data.count)
+        var start = 0
+        if let n = tailLines {
+            var lines = 0
+            var i = data.count - 1
+            if i >= 0 && data[i] == 10 { i -= 1 }
+            while i >= 0 { if data[i] == 10 { lines += 1; if lines == n { break } }; i -= 1 }
+            start = max(i + 1, 0)
+        }
+        pending = Array(data[start...])
+    }
+
+    func read() async throws -> [UInt8]? {
+        if let p = pending { pending = nil; if !p.isEmpty { return cap(p) } }
+        if remaining == 0 { return nil }
+        while follow {
+            if let h = FileHandle(forReadingAtPath: path) {
+                try? h.seek(toOffset: offset)
+                let d = h.readDataToEndOfFile()
+                try? h.close()
+                if !d.isEmpty { offset += UInt64(d.count); return cap([UInt8](d)) }
+            }
+            if !isRunning() { return nil }
+            try await Task.sleep(nanoseconds: 200_000_000)
+        }
+        return nil
+    }
+
+    private func cap(_ b: [UInt8]) -> [UInt8] {
+        guard let r = remaining else { return b }
+        let out = Array(b.prefix(r))
+        remaining = r - out.count
+        return out
     }
 }

@@ -100,6 +100,11 @@ final class Daemon: @unchecked Sendable {
         let dc = DeploymentController(objects: objects, events: deployEvents, logger: logger)
         tasks.append(Task { await rsc.run() })
         tasks.append(Task { await dc.run() })
+        let vmc = VirtualMachineController(objects: objects, events: EventRecorder(objects: objects, component: "virtualmachine-controller", logger: logger),
+                                           logger: logger)
+        let launchers = LauncherController(objects: objects, logger: logger)
+        tasks.append(Task { await vmc.run() })
+        tasks.append(Task { await launchers.run() })
         if !config.disableAgent {
             let scheduler = Scheduler(objects: objects, events: EventRecorder(objects: objects, component: "default-scheduler", logger: logger),
                                       logger: logger)

@@ -71,6 +71,12 @@ def scrub(data_dir: Path):
     mounts = [l.split()[1] for l in Path("/proc/self/mounts").read_text().splitlines()]
     for m in sorted((m for m in mounts if m.startswith(str(data_dir))), key=len, reverse=True):
         subprocess.run(["umount", "-l", m], capture_output=True)
+    dhcp = data_dir / "vms" / ".dhcp" / "dnsmasq.pid"
+    if dhcp.exists():
+        try:
+            os.kill(int(dhcp.read_text().strip()), signal.SIGTERM)
+        except (ValueError, OSError):
+            pass
     for rec in data_dir.glob("pods/*/netns"):
         name = rec.read_text().strip()
         if name:
@@ -105,7 +111,7 @@ def _make_node(extra=()) -> Node:
     # Air-gapped style: archives dropped here are imported at start (as k3s does).
     imp = d.data_dir / "images" / "import"
     imp.mkdir(parents=True, exist_ok=True)
-    for name in ("busybox.tar",):
+    for name in ("busybox.tar", "kernelboot.tar", "containerdisk.tar"):
         src = IMAGES_DIR / name
         if not src.exists():
             pytest.fail(f"test image {src} missing: run tools/make-test-images {IMAGES_DIR}", pytrace=False)

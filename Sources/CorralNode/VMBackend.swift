@@ -1,0 +1,168 @@
+import CorralImages
+import CorralModel
+import CorralNetwork
+import CorralVirt
+import Foundation
+import Logging
+
+/// Side effects for running VMIs on this node: disks from the image store,
+/// cloud-init media, a tap on the pod bridge with a DHCP lease for the
+/// launcher pod's IP, and the libvirt domain. Files live in DATA/vms/UID.
+final class VMBackend: @unchecked Sendable {
+    let config: NodeAgentConfig
+    let pods: RuntimePodBackend
+    let libvirt: LibvirtConnection
+    let emulation: EmulationDecision
+    let dhcp: VMDHCP
+    let logger: Logger
+
+    init(config: NodeAgentConfig, pods: RuntimePodBackend, logger: Logger) throws {
+        self.config = config
+        self.pods = pods
+        self.logger = logger
+        libvirt = try LibvirtConnection()
+        emulation = EmulationProbe.detect(override: EmulationSetting(rawValue: config.emulation) ?? .auto)
+        dhcp = VMDHCP(directory: config.dataDir + "/vms/.dhcp", bridge: config.bridge, gateway: config.podGateway, dns: config.clusterDNS, logger: logger)
+        // QEMU runs as an unprivileged user: it must be able to walk to the VM files (not list them).
+        for d in [config.dataDir, config.dataDir + "/vms", config.imagesDir, config.imagesDir + "/layers", config.imagesDir + "/layers/sha256"] {
+            try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+            if let mode = (try? FileManager.default.attributesOfItem(atPath: d))?[.posixPermissions] as? Int {
+                try? FileManager.default.setAttributes([.posixPermissions: mode | 0o711], ofItemAtPath: d)
+            }
+        }
+        logger.info("vm runtime", metadata: ["emulation": .string(emulation.mode.rawValue), "reason": .string(emulation.reason)])
+    }
+
+    func vmDir(_ uid: String) -> String { "\(config.dataDir)/vms/\(uid)" }
+    func serialLog(_ uid: String) -> String { vmDir(uid) + "/serial.log" }
+
+    static func tapName(_ uid: String) -> String {
+        var h: UInt32 = 2_166_136_261
+        for b in uid.utf8 { h = (h ^ UInt32(b)) &* 16_777_619 }
+        return "tap" + String(format: "%08x", h)
+    }
+
+    static func mac(_ uid: String) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in uid.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return String(format: "52:54:00:%02x:%02x:%02x", (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff)
+    }
+
+    /// The running domain of a VMI, if any (re-adoption after a restart).
+    func existingDomain(vmiUID: String) -> String? {
+        (try? libvirt.domains(ownedBy: vmiUID))?.first?.uuid
+    }
+
+    /// Prepares everything and boots the guest; returns the domain UUID.
+    func start(vmi: JSONValue, launcher: JSONValue, podIP: String, events: EventSink) async throws -> String {
+        let uid = vmi[path: ["metadata", "uid"]]?.stringValue ?? ""
+        let dir = vmDir(uid)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
+        var volumes: [String: ResolvedVolume] = [:]
+        var kernel: String?, initrd: String?
+        let policyOf: (JSONValue) -> String? = { $0["imagePullPolicy"]?.stringValue }
+        for v in vmi[path: ["spec", "volumes"]]?.arrayValue ?? [] {
+            let name = v["name"]?.stringValue ?? ""
+            if let cd = v["containerDisk"] {
+                let root = try await imageRoot(cd["image"]?.stringValue ?? "", policy: policyOf(cd), launcher: launcher, vmDir: dir, events: events)
+                let base = try findDisk(root: root, path: cd["path"]?.stringValue)
+                let overlay = "\(dir)/\(name).qcow2"
+                if !FileManager.default.fileExists(atPath: overlay) { _ = try DiskImages.createOverlay(base: base, overlay: overlay) }
+                volumes[name] = ResolvedVolume(path: overlay, format: .qcow2)
+            } else if v["cloudInitNoCloud"] != nil || v["cloudInitConfigDrive"] != nil {
+                let data = try CloudInitMedia.data(volume: v, volumePath: "spec.volumes[\(name)]")
+                let ns = vmi[path: ["metadata", "namespace"]]?.stringValue ?? "default"
+                let plan = CloudInitMedia.plan(data, instanceID: CloudInitMedia.instanceID(namespace: ns, name: vmi[path: ["metadata", "name"]]?.stringValue ?? ""),
+                                               uuid: uid, hostname: CloudInitMedia.hostname(vmi: vmi))
+                let iso = "\(dir)/\(name).iso"
+                try ISOWriter.write(plan, to: iso)
+                volumes[name] = ResolvedVolume(path: iso, format: .raw)
+            } else if let e = v["emptyDisk"] {
+                let path = "\(dir)/\(name).qcow2"
+                let size = ResourceQuantity.parse(e["capacity"]).map { Int64($0) } ?? (1 << 30)
+                if !FileManager.default.fileExists(atPath: path) { try DiskImages.createEmptyDisk(path: path, size: size) }
+                volumes[name] = ResolvedVolume(path: path, format: .qcow2)
+            } else if v["persistentVolumeClaim"] != nil || v["dataVolume"] != nil {
+                let claim = v[path: ["persistentVolumeClaim", "claimName"]]?.stringValue ?? v[path: ["dataVolume", "name"]]?.stringValue ?? name
+                let ns = vmi[path: ["metadata", "namespace"]]?.stringValue ?? "default"
+                let d = "\(config.dataDir)/volumes/\(ns)/\(claim)"
+                try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+                let path = d + "/disk.img"
+                if !FileManager.default.fileExists(atPath: path) { try DiskImages.createEmptyDisk(path: path, size: 1 << 30) }
+                volumes[name] = ResolvedVolume(path: path, format: .qcow2)
+            }
+        }
+        if let kb = vmi[path: ["spec", "domain", "firmware", "kernelBoot"]], let c = kb["container"] {
+            let root = try await imageRoot(c["image"]?.stringValue ?? "", policy: policyOf(c), launcher: launcher, vmDir: dir, events: events)
+            kernel = try inside(root, c["kernelPath"]?.stringValue)
+            initrd = try inside(root, c["initrdPath"]?.stringValue)
+        }
+        let tap = Self.tapName(uid), mac = Self.mac(uid)
+        let ifaces = try DomainConverter.interfaceNames(vmi: vmi)
+        if !ifaces.isEmpty {
+            let qemuUser = getpwnam("libvirt-qemu").map { $0.pointee.pw_uid }
+            try Netlink().createTap(tap, bridge: config.bridge, owner: qemuUser)
+            try dhcp.set(owner: uid, mac: mac, ip: podIP, hostname: CloudInitMedia.hostname(vmi: vmi))
+        }
+        let ctx = ConverterContext(emulation: emulation.mode, volumes: volumes, kernelPath: kernel, initrdPath: initrd,
+                                   tapDevices: Dictionary(uniqueKeysWithValues: ifaces.prefix(1).map { ($0, tap) }),
+                                   macAddresses: Dictionary(uniqueKeysWithValues: ifaces.prefix(1).map { ($0, mac) }),
+                                   serialLogPath: serialLog(uid), vncSocketPath: nil,  // QEMU (an unprivileged user) cannot create sockets in our dir; VNC listens on loopback
+                                   hostCPUCount: ProcessInfo.processInfo.activeProcessorCount)
+        let xml = try DomainConverter.convert(vmi: vmi, context: ctx).xml()
+        try Data(xml.utf8).write(to: URL(fileURLWithPath: dir + "/domain.xml"))
+        if let existing = existingDomain(vmiUID: uid) { return existing }
+        return try libvirt.defineAndStart(xml: xml)
+    }
+
+    /// Pulls/imports per policy and mounts the image's root filesystem read-only under the VM dir.
+    func imageRoot(_ image: String, policy: String?, launcher: JSONValue, vmDir: String, events: EventSink) async throws -> String {
+        let rec: ImageRecord
+        do {
+            rec = try await pods.ensureImage(image, policyField: policy, pod: launcher, events: events)
+            _ = try pods.images.unpackLayers(of: rec)
+        } catch let e as ContainerStartError {
+            throw e
+        } catch {
+            throw ContainerStartError(reason: "ErrImagePull", message: "\(error)", backoff: true)
+        }
+        // The layers are the image's files; the top-most layer that has a path wins.
+        return rec.layers.map { pods.images.unpackedLayerPath($0.digest) }.joined(separator: ":")
+    }
+
+    /// `path` inside a layered image (top layer wins), refusing escapes.
+    func inside(_ roots: String, _ path: String?) throws -> String? {
+        guard let path, !path.isEmpty else { return nil }
+        guard !path.split(separator: "/").contains("..") else { throw VMError.volume("path \(path) may not contain '..'") }
+        for root in roots.split(separator: ":").reversed() {
+            let p = "\(root)/\(path.hasPrefix("/") ? String(path.dropFirst()) : path)"
+            if FileManager.default.fileExists(atPath: p) { return p }
+        }
+        throw VMError.volume("\(path) not found in the image")
+    }
+
+    /// The containerDisk's image file: `path`, or the one file under /disk/.
+    func findDisk(root: String, path: String?) throws -> String {
+        if let path, let p = try inside(root, path) { return p }
+        for r in root.split(separator: ":").reversed() {
+            let d = "\(r)/disk"
+            if let f = ((try? FileManager.default.contentsOfDirectory(atPath: d)) ?? []).sorted().first { return "\(d)/\(f)" }
+        }
+        throw VMError.volume("containerDisk image has no disk file under /disk/")
+    }
+
+    /// Stops the guest and removes domain, tap, lease and files.
+    func teardown(vmiUID: String, grace: TimeInterval) async {
+        if let dom = existingDomain(vmiUID: vmiUID) {
+            if grace > 0, (try? libvirt.state(uuid: dom))?.state == .running {
+                try? libvirt.shutdown(uuid: dom)
+                let deadline = Date().addingTimeInterval(grace)
+                while Date() < deadline, (try? libvirt.state(uuid: dom))?.state == .running { try? await Task.sleep(nanoseconds: 200_000_000) }
+            }
+            try? libvirt.remove(uuid: dom)
+        }
+        dhcp.remove(owner: vmiUID)
+        _ = try? Netlink().deleteLink(Self.tapName(vmiUID))
+        try? FileManager.default.removeItem(atPath: vmDir(vmiUID))
+    }
+}
