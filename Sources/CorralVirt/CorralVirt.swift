@@ -1,2 +1,0 @@
-/// CorralVirt module (placeholder; being built).
-public enum CorralVirtModule {}

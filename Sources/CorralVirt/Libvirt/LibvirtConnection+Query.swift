@@ -1,0 +1,120 @@
+import Foundation
+import CLibvirt
+
+extension LibvirtConnection {
+    /// Current state and reason of a domain.
+    public func state(uuid: String) throws -> DomainStatus {
+        try withDomain(uuid) { dom in
+            var st: Int32 = 0, reason: Int32 = 0
+            try check(virDomainGetState(dom, &st, &reason, 0), "get state", uuid)
+            return DomainStatus.from(state: st, reason: reason)
+        }
+    }
+
+    /// The domain's name.
+    public func name(uuid: String) throws -> String {
+        try withDomain(uuid) { dom in
+            guard let n = virDomainGetName(dom) else { throw LibvirtError.last("get name", domain: uuid) }
+            return String(cString: n)
+        }
+    }
+
+    /// The live (or, when shut off, persistent) domain XML as libvirt completed it.
+    public func xmlDescription(uuid: String) throws -> String {
+        try withDomain(uuid) { dom in
+            guard let x = virDomainGetXMLDesc(dom, 0) else { throw LibvirtError.last("get XML", domain: uuid) }
+            defer { free(x) }
+            return String(cString: x)
+        }
+    }
+
+    /// Every domain libvirt knows, with the VMI recorded in Corral's metadata (nil for foreign domains).
+    public func listAll() throws -> [DomainListing] {
+        try withConnection { c in
+            var list: UnsafeMutablePointer<virDomainPtr?>?
+            let n = virConnectListAllDomains(c, &list, 0)
+            guard n >= 0, let list else { throw LibvirtError.last("list domains") }
+            defer {
+                for i in 0..<Int(n) { if let d = list[i] { virDomainFree(d) } }
+                free(list)
+            }
+            var out: [DomainListing] = []
+            for i in 0..<Int(n) {
+                guard let dom = list[i] else { continue }
+                let uuid = Self.uuidString(dom)
+                let name = virDomainGetName(dom).map { String(cString: $0) } ?? ""
+                var st: Int32 = 0, reason: Int32 = 0
+                // A domain can disappear between listing and querying; report what is known.
+                let status = virDomainGetState(dom, &st, &reason, 0) == 0
+                    ? DomainStatus.from(state: st, reason: reason) : DomainStatus(state: .unknown, reason: "unknown")
+                out.append(DomainListing(uuid: uuid, name: name, owner: Self.owner(dom), status: status))
+            }
+            return out
+        }
+    }
+
+    /// Domains whose metadata names the VMI with this UID.
+    public func domains(ownedBy uid: String) throws -> [DomainListing] {
+        try listAll().filter { $0.owner?.uid == uid }
+    }
+
+    static func owner(_ dom: OpaquePointer) -> DomainOwner? {
+        let type = Int32(VIR_DOMAIN_METADATA_ELEMENT.rawValue)
+        guard let x = virDomainGetMetadata(dom, type, DomainSpec.metadataNamespace, 0) else {
+            virResetLastError()  // "no metadata" is the normal answer for foreign domains
+            return nil
+        }
+        defer { free(x) }
+        return MetadataParser.owner(fromXML: String(cString: x))
+    }
+
+    /// PID of the domain's QEMU process, from libvirt's `NAME.pid` file; nil when not running.
+    public func qemuPID(uuid: String) throws -> Int32? {
+        let domainName = try name(uuid: uuid)
+        let path = qemuRunDirectory + "/" + domainName + ".pid"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Asks the QEMU guest agent for the guest's hostname; doubles as an agent ping.
+    /// Throws when no agent answers.
+    public func guestAgentHostname(uuid: String) throws -> String {
+        try withDomain(uuid) { dom in
+            guard let h = virDomainGetHostname(dom, UInt32(VIR_DOMAIN_GET_HOSTNAME_AGENT.rawValue)) else {
+                throw LibvirtError.last("guest agent hostname", domain: uuid)
+            }
+            defer { free(h) }
+            return String(cString: h)
+        }
+    }
+
+    /// Guest OS facts from the agent (`os.id`, `os.version-id`, `hostname`, `timezone.name`, …).
+    public func guestInfo(uuid: String) throws -> [String: String] {
+        try withDomain(uuid) { dom in
+            var params: virTypedParameterPtr?
+            var count: Int32 = 0
+            let types = VIR_DOMAIN_GUEST_INFO_OS.rawValue | VIR_DOMAIN_GUEST_INFO_HOSTNAME.rawValue
+                | VIR_DOMAIN_GUEST_INFO_TIMEZONE.rawValue
+            try check(virDomainGetGuestInfo(dom, UInt32(types), &params, &count, 0), "guest info", uuid)
+            defer { virTypedParamsFree(params, count) }
+            var out: [String: String] = [:]
+            guard let params else { return out }
+            for i in 0..<Int(count) {
+                let p = params[i]
+                let field = withUnsafeBytes(of: p.field) { raw in
+                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+                }
+                switch Int32(p.type) {
+                case Int32(VIR_TYPED_PARAM_STRING.rawValue): out[field] = p.value.s.map { String(cString: $0) } ?? ""
+                case Int32(VIR_TYPED_PARAM_INT.rawValue): out[field] = String(p.value.i)
+                case Int32(VIR_TYPED_PARAM_UINT.rawValue): out[field] = String(p.value.ui)
+                case Int32(VIR_TYPED_PARAM_LLONG.rawValue): out[field] = String(p.value.l)
+                case Int32(VIR_TYPED_PARAM_ULLONG.rawValue): out[field] = String(p.value.ul)
+                case Int32(VIR_TYPED_PARAM_BOOLEAN.rawValue): out[field] = p.value.b != 0 ? "true" : "false"
+                default: break
+                }
+            }
+            return out
+        }
+    }
+}
