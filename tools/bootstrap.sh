@@ -101,7 +101,7 @@ say "swift: $(swift --version 2>/dev/null | head -n1)"
 
 # --- Python venv ---------------------------------------------------------------
 VENV="$ROOT/.venv"
-PY_PKGS=(kubernetes pytest requests PyYAML)
+PY_PKGS=(kubernetes pytest requests PyYAML kubernetes-validate)
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
     say "creating Python venv at $VENV"
     rm -rf "$VENV"

@@ -34,6 +34,18 @@ final class VMBackend: @unchecked Sendable {
     }
 
     func vmDir(_ uid: String) -> String { "\(config.dataDir)/vms/\(uid)" }
+
+    /// QEMU runs as an unprivileged user: every directory above the VM files must be searchable by others.
+    func checkTraversable() throws {
+        var path = ""
+        for part in (config.dataDir as NSString).standardizingPath.split(separator: "/") {
+            path += "/\(part)"
+            let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int ?? 0o755
+            if mode & 0o001 == 0 {
+                throw VMError.volume("QEMU (user libvirt-qemu) cannot reach the VM files: \(path) is mode \(String(mode, radix: 8)); allow search with chmod o+x")
+            }
+        }
+    }
     func serialLog(_ uid: String) -> String { vmDir(uid) + "/serial.log" }
 
     static func tapName(_ uid: String) -> String {
@@ -57,6 +69,7 @@ final class VMBackend: @unchecked Sendable {
     func start(vmi: JSONValue, launcher: JSONValue, podIP: String, events: EventSink) async throws -> String {
         let uid = vmi[path: ["metadata", "uid"]]?.stringValue ?? ""
         let dir = vmDir(uid)
+        try checkTraversable()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
         var volumes: [String: ResolvedVolume] = [:]
         var kernel: String?, initrd: String?

@@ -1,3 +1,4 @@
+import CorralContainers
 import Foundation
 import Logging
 
@@ -60,15 +61,16 @@ final class VMDHCP: @unchecked Sendable {
         guard let exe = ["/usr/sbin/dnsmasq", "/usr/bin/dnsmasq"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw VMError.missingTool("dnsmasq (Debian package dnsmasq-base) is needed to give VMs their address by DHCP")
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = ["--conf-file=/dev/null", "--port=0", "--interface=\(bridge)", "--bind-interfaces", "--except-interface=lo",
-                       "--dhcp-range=\(network()),static,255.255.0.0,infinite", "--dhcp-hostsfile=\(hostsFile)",
-                       "--dhcp-option=3,\(gateway)", "--dhcp-option=6,\(dns)", "--dhcp-leasefile=\(directory)/leases",
-                       "--pid-file=\(pidFile)", "--keep-in-foreground", "--log-facility=\(directory)/dnsmasq.log"]
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        pid = p.processIdentifier
+        let args = ["--conf-file=/dev/null", "--port=0", "--interface=\(bridge)", "--bind-interfaces", "--except-interface=lo",
+                    "--dhcp-range=\(network()),static,255.255.0.0,infinite", "--dhcp-hostsfile=\(hostsFile)",
+                    "--dhcp-option=3,\(gateway)", "--dhcp-option=6,\(dns)", "--dhcp-leasefile=\(directory)/leases",
+                    "--pid-file=\(pidFile)", "--keep-in-foreground", "--log-facility=\(directory)/dnsmasq.log"]
+        // posix_spawn with a clean signal mask (Foundation's Process would pass on our blocked signals).
+        let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { close(devnull) }
+        pid = try ChildProcess.spawn(path: exe, args: [exe] + args, env: ChildProcess.defaultEnv,
+                                     fds: [.init(source: devnull, target: 0), .init(source: devnull, target: 1), .init(source: devnull, target: 2)],
+                                     newSession: true)
         usleep(200_000)
         logger.info("dhcp for VMs", metadata: ["pid": .stringConvertible(pid), "bridge": .string(bridge)])
     }

@@ -107,6 +107,7 @@ class Node(Corrald):
 
 def _make_node(extra=()) -> Node:
     base = Path(tempfile.mkdtemp(prefix="corral-e2e-"))
+    base.chmod(0o711)  # QEMU runs as libvirt-qemu and must be able to walk to the VM files
     d = Node(harness.corrald_binary(), base / "data", extra_args=("--enable-agent", *extra))
     # Air-gapped style: archives dropped here are imported at start (as k3s does).
     imp = d.data_dir / "images" / "import"

@@ -5,9 +5,15 @@ import Glibc
 
 /// Starting helper programs (conmon, runc) with exact control over their file
 /// descriptors, session and working directory, via posix_spawn.
-enum ChildProcess {
+/// posix_spawn with a clean signal mask and default dispositions (threads of
+/// this process block most signals; a child must not inherit that).
+public enum ChildProcess {
     /// What a child's fd `target` is connected to.
-    struct FDMapping { var source: Int32; var target: Int32 }
+    public struct FDMapping {
+        var source: Int32
+        var target: Int32
+        public init(source: Int32, target: Int32) { self.source = source; self.target = target }
+    }
 
     private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
     private typealias AddClosefrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
@@ -21,7 +27,7 @@ enum ChildProcess {
     /// Spawns `path` with `args` (argv[0] included) and `env`. `fds` wire the child's
     /// descriptors (0, 1, 2 and extras); every other descriptor is closed in the child.
     /// `openControllingTTY` is a pty slave path opened as fd 0/1/2 after setsid (it becomes the controlling terminal).
-    static func spawn(path: String, args: [String], env: [String], fds: [FDMapping], cwd: String? = nil,
+    public static func spawn(path: String, args: [String], env: [String], fds: [FDMapping], cwd: String? = nil,
                       newSession: Bool = false, controllingTTY: String? = nil) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -121,5 +127,5 @@ enum ChildProcess {
     }
 
     /// PATH for helpers when the caller gives no environment.
-    static let defaultEnv = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+    public static let defaultEnv = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
 }
