@@ -10,6 +10,9 @@ cd "$ROOT"
 NS="corral-e2e-$$"
 export CORRAL_TEST_IMAGES="${CORRAL_TEST_IMAGES:-$ROOT/.cache/test-images}"
 tools/make-test-images "$CORRAL_TEST_IMAGES" || { echo "e2e: building test images failed" >&2; exit 1; }
+# libvirtd's sockets are machine-wide: one user at a time (benchmarks take the same lock).
+exec 9>/run/corral-libvirt.lock
+flock -w 1800 9 || { echo "e2e: another run holds /run/corral-libvirt.lock" >&2; exit 1; }
 ip netns add "$NS" || exit 1
 VIRT="$(mktemp -d /run/corral-e2e-virt.XXXXXX)"
 cleanup() {
