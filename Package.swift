@@ -82,6 +82,12 @@ let package = Package(
             "CorralModel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
+            // WebSocket client (console, vnc) over TLS with client certificates.
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "corral-bench", dependencies: [
             "CorralModel", "CorralStore",

@@ -25,6 +25,8 @@ public final class APIServer: HTTPRequestHandler, @unchecked Sendable {
     public var bookmarkInterval: Double = 5
     /// The node's log/exec/attach/port-forward streams; nil answers those subresources with 503.
     public var nodeStreams: (any NodeStreams)?
+    /// The node's VM operations (pause, console, vnc…); nil answers those subresources with 503.
+    public var virtNode: (any VirtNode)?
 
     public init(objects: ObjectService, info: ServerInfo, authenticator: Authenticator, logger: Logger) {
         self.objects = objects
@@ -89,6 +91,7 @@ public final class APIServer: HTTPRequestHandler, @unchecked Sendable {
             break
         }
         let parts = path.split(separator: "/").map(String.init)
+        if KubeVirtSubresources.handles(parts) { return try await KubeVirtSubresources(server: self).serve(req, parts: parts) }
         if parts.first == "openapi" {
             guard req.method == .GET else { throw APIError.methodNotAllowed() }
             if parts.count == 2 && parts[1] == "v3" { return try Self.json(200, OpenAPI.index(registry)) }
@@ -122,11 +125,13 @@ public final class APIServer: HTTPRequestHandler, @unchecked Sendable {
         if let sub = info.subresource, !type.subresources.contains(sub), !(type.storageKey == "namespaces" && sub == "finalize") {
             throw APIError.notFoundPath()
         }
-        let ctx = RequestContext(request: req, info: info, type: type, identity: identity)
+        // fieldValidation and single-node warnings (FieldValidationGate.swift).
+        let checked = try FieldValidationGate.check(req, info: info, type: type)
+        let ctx = RequestContext(request: checked.request, info: info, type: type, identity: identity)
         if type.group.isEmpty && type.resource == "pods", let sub = info.subresource, PodStreamHandlers.subresources.contains(sub) {
             return try await PodStreamHandlers(server: self).serve(ctx)
         }
-        return try await ResourceHandlers(server: self).serve(ctx)
+        return try await FieldValidationGate.respond(warnings: checked.warnings) { try await ResourceHandlers(server: self).serve(ctx) }
     }
 
     // MARK: response helpers

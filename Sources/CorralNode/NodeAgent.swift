@@ -50,7 +50,18 @@ public final class NodeAgent: @unchecked Sendable {
         // seen twice is harmless (workers take the newest pod).
         for await signal in sub.stream {
             if Task.isCancelled { break }
-            guard case .change(let c) = signal, c.type != .deleted, mine(c.object) else { continue }
+            guard case .change(let c) = signal, mine(c.object) else { continue }
+            if c.type == .deleted {
+                // Removed without a graceful phase (grace 0, --force): the worker must
+                // still stop and clean up what the pod left on this node.
+                var gone = c.object
+                if gone[path: ["metadata", "deletionTimestamp"]] == nil {
+                    gone.set(path: ["metadata", "deletionTimestamp"], to: .string(ObjectLifecycle.timestamp(Date())))
+                    gone.set(path: ["metadata", "deletionGracePeriodSeconds"], to: 0)
+                }
+                dispatch(gone)
+                continue
+            }
             dispatch(c.object)
         }
     }

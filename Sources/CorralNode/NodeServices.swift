@@ -9,7 +9,7 @@ public enum NodeServices {
     /// Starts the agent; returns the tasks to cancel at shutdown and the
     /// streams (logs, exec, attach, port-forward) for the API server.
     public static func start(objects: ObjectService, config: NodeAgentConfig, logger: Logger) throws
-        -> (tasks: [Task<Void, Never>], streams: NodeStreams) {
+        -> (tasks: [Task<Void, Never>], streams: NodeStreams, virt: VirtNode?) {
         let api = NodeAPI(objects: objects, nodeName: config.nodeName, logger: logger)
         let backend = try RuntimePodBackend(config: config, api: api, logger: logger)
         let importDir = config.imagesDir + "/import"
@@ -31,7 +31,7 @@ public enum NodeServices {
                 importImages(backend: backend, directory: importDir, logger: logger)
             }
         }
-        return ([agentTask, importTask], RuntimeNodeStreams(backend: backend, vms: vms))
+        return ([agentTask, importTask], RuntimeNodeStreams(backend: backend, vms: vms), vms.map { RuntimeVirtNode(vms: $0) })
     }
 
     static func importImages(backend: RuntimePodBackend, directory: String, logger: Logger) {

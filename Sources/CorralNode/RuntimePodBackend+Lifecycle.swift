@@ -95,12 +95,16 @@ extension RuntimePodBackend {
             if driver.exitCode(id: a.id) == nil, a.pid > 0, kill(a.pid, 0) == 0 { _ = try? await driver.stop(id: a.id, grace: 0, signal: SIGKILL) }
             try? await driver.delete(id: a.id)
             let dir = "\(config.containersDir)/\(a.id)"
-            try? rootfs.unmount(containerDir: dir, removeData: true)
+            let rootfs = self.rootfs
+            await Blocking.run { try? rootfs.unmount(containerDir: dir, removeData: true) }
             try? FileManager.default.removeItem(atPath: dir)
             lock.withLock { _ = terminatedCache.removeValue(forKey: a.id) }
         }
-        ContainersCgroup.remove(podUID: podUID)
-        sandboxes.teardown(uid: podUID)
+        let sandboxes = self.sandboxes
+        await Blocking.run {
+            ContainersCgroup.remove(podUID: podUID)
+            sandboxes.teardown(uid: podUID)
+        }
     }
 
     func knownPodUIDs() -> [String] { sandboxes.knownPodUIDs() }

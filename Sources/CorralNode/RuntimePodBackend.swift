@@ -52,7 +52,8 @@ final class RuntimePodBackend: PodBackend, @unchecked Sendable {
                                     serviceAccountToken: { _, _ in throw VolumeError(volume: "token", message: "service account tokens are not issued yet") },
                                     caCertificate: Array((try? Data(contentsOf: URL(fileURLWithPath: self.config.dataDir + "/pki/ca.crt"))) ?? Data()))
         let volumes = try VolumePlanner.plan(pod: pod, lookups: lookups)
-        var (info, paths) = try sandboxes.prepare(pod, volumes: volumes)
+        let sandboxes = self.sandboxes
+        var (info, paths) = try await Blocking.run { try sandboxes.prepare(pod, volumes: volumes) }
         info.volumePaths = paths
         return info
     }
@@ -74,8 +75,11 @@ final class RuntimePodBackend: PodBackend, @unchecked Sendable {
         cleanupOlderAttempts(uid: uid, name: name, keepingLogOf: attempt - 1)
         let rootPath: String
         do {
-            _ = try images.unpackLayers(of: image)
-            rootPath = try rootfs.mount(image: image, containerDir: containerDir)
+            let images = self.images, rootfs = self.rootfs
+            rootPath = try await Blocking.run { () throws -> String in
+                _ = try images.unpackLayers(of: image)
+                return try rootfs.mount(image: image, containerDir: containerDir)
+            }
         } catch {
             events("Warning", "Failed", "Failed to pull image \"\(imageName)\": \(error)")
             throw ContainerStartError(reason: "ErrImagePull", message: "\(error)", backoff: true)
@@ -93,10 +97,13 @@ final class RuntimePodBackend: PodBackend, @unchecked Sendable {
             let ociSpec = try OCISpecBuilder.build(input)
             let opts = ConmonOptions(tty: spec["tty"]?.boolValue ?? false, stdin: spec["stdin"]?.boolValue ?? false,
                                      leaveStdinOpen: !(spec["stdinOnce"]?.boolValue ?? false))
-            let pid = try driver.create(id: id, name: "\(name)_\(pod[path: ["metadata", "name"]]?.stringValue ?? "")", bundle: containerDir + "/bundle",
-                                        spec: ociSpec, logPath: logPath, options: opts, start: false)
+            let driver = self.driver
+            let conmonName = "\(name)_\(pod[path: ["metadata", "name"]]?.stringValue ?? "")"
+            let pid = try await Blocking.run {
+                try driver.create(id: id, name: conmonName, bundle: containerDir + "/bundle", spec: ociSpec, logPath: logPath, options: opts, start: false)
+            }
             events("Normal", "Created", "Created container \(name)")
-            try driver.start(id: id)
+            try await Blocking.run { try driver.start(id: id) }
             events("Normal", "Started", "Started container \(name)")
             let now = Date()
             let imageID = image.repoDigests.first ?? "sha256:\(image.id.hex)"

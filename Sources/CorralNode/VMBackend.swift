@@ -125,7 +125,8 @@ final class VMBackend: @unchecked Sendable {
         let xml = try DomainConverter.convert(vmi: vmi, context: ctx).xml()
         try Data(xml.utf8).write(to: URL(fileURLWithPath: dir + "/domain.xml"))
         if let existing = existingDomain(vmiUID: uid) { return existing }
-        return try libvirt.defineAndStart(xml: xml)
+        let libvirt = self.libvirt
+        return try await Blocking.run { try libvirt.defineAndStart(xml: xml) }
     }
 
     /// Pulls/imports per policy and mounts the image's root filesystem read-only under the VM dir.

@@ -7,7 +7,7 @@ struct Corral: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "corral",
         abstract: "Run VMs and containers side by side through the Kubernetes API.",
-        subcommands: [KubeconfigCommand.self])
+        subcommands: [KubeconfigCommand.self] + VirtVerbs.commands)
 }
 
 struct KubeconfigCommand: ParsableCommand {
@@ -64,4 +64,4 @@ struct KubeconfigCommand: ParsableCommand {
     }
 }
 
-Corral.main()
+if KubectlVirt.invokedAsPlugin { KubectlVirt.main() } else { Corral.main() }

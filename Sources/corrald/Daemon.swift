@@ -115,6 +115,7 @@ final class Daemon: @unchecked Sendable {
             let node = try NodeServices.start(objects: objects, config: agentConfig, logger: logger)
             tasks += node.tasks
             api.nodeStreams = node.streams
+            api.virtNode = node.virt
         }
         tasks.append(Task { await Daemon.compactLoop(store: store, interval: compactionInterval, logger: logger) })
         installSignalHandlers()

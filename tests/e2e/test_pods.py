@@ -116,3 +116,20 @@ def test_deployment_scale_and_rollout_restart(node, ns):
     node.kubectl("rollout", "status", "deployment/web", "-n", ns, "--timeout=90s", timeout=120)
     hist = node.kubectl("rollout", "history", "deployment/web", "-n", ns).stdout
     assert "3" in hist.split("REVISION")[-1] or "2" in hist, hist
+
+
+def test_force_delete_leaves_nothing_behind(node, ns):
+    run_pod(node, ns, "gone", "sleep", "3600")
+    pod = node.wait_pod("gone", ns)
+    uid = pod["metadata"]["uid"]
+    cid = pod["status"]["containerStatuses"][0]["containerID"].split("://", 1)[1]
+    node.kubectl("delete", "pod", "gone", "-n", ns, "--grace-period=0", "--force")
+    deadline = time.monotonic() + 20
+    while True:
+        listed = subprocess.run(["runc", "--root", str(node.data_dir / "runc"), "list", "-q"], capture_output=True, text=True).stdout.split()
+        leftovers = [x for x in (cid in listed and "container", os.path.exists(f"/run/netns/corral-pod-{uid}") and "netns",
+                                 (node.data_dir / "pods" / uid).exists() and "pod dir") if x]
+        if not leftovers:
+            break
+        assert time.monotonic() < deadline, f"left behind after a forced delete: {leftovers}"
+        time.sleep(0.3)

@@ -81,3 +81,33 @@ def test_halted_vm_is_stopped(node, ns):
                                                                    run_strategy="Halted")))
     wait_for(lambda: node.kubectl_json("get", "vm", name, "-n", ns).get("status", {}).get("printableStatus") == "Stopped", 30, "Stopped")
     assert node.kubectl("get", "vmi", name, "-n", ns, check=False).returncode != 0
+
+
+def corral(node, *args):
+    import os
+    import subprocess
+    from pathlib import Path
+    binary = Path(os.environ.get("CORRALD", "")).with_name("corral")
+    p = subprocess.run([str(binary), *args], env=node.env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, (args, p.stdout, p.stderr)
+    return p.stdout
+
+
+def printable(node, ns, name):
+    return node.kubectl_json("get", "vm", name, "-n", ns).get("status", {}).get("printableStatus")
+
+
+def test_stop_start_pause_unpause_through_the_subresources(node, ns):
+    name = unique("vm")
+    node.kubectl("apply", "-f", "-", input=json.dumps(vm_manifest(name, ns, kernel_boot=True, user_data="#!/bin/sh\ntrue\n")))
+    wait_for(lambda: printable(node, ns, name) == "Running", 120, "Running")
+    corral(node, "pause", "vmi", name, "-n", ns)
+    wait_for(lambda: printable(node, ns, name) == "Paused", 30, "Paused")
+    corral(node, "unpause", "vmi", name, "-n", ns)
+    wait_for(lambda: printable(node, ns, name) == "Running", 30, "Running again")
+    corral(node, "stop", name, "-n", ns)
+    wait_for(lambda: printable(node, ns, name) == "Stopped", 60, "Stopped")
+    assert node.kubectl_json("get", "vm", name, "-n", ns)["spec"]["runStrategy"] == "Halted"
+    corral(node, "start", name, "-n", ns)
+    wait_for(lambda: printable(node, ns, name) == "Running", 120, "Running after start")
+    node.kubectl("delete", "vm", name, "-n", ns, "--wait=true", "--timeout=90s", timeout=120)

@@ -21,7 +21,7 @@ enum Discovery {
 
     static func groupList(_ registry: ResourceRegistry) -> JSONValue {
         ["kind": "APIGroupList", "apiVersion": "v1",
-         "groups": .array(registry.groups.filter { !$0.isEmpty }.map { groupJSON(registry, $0) })]
+         "groups": .array(registry.groups.filter { !$0.isEmpty }.map { groupJSON(registry, $0) } + [KubeVirtSubresourceDiscovery.groupEntry()])]
     }
 
     static func group(_ registry: ResourceRegistry, _ g: String) -> JSONValue? {
@@ -91,6 +91,6 @@ enum Discovery {
             return ["metadata": ["name": .string(g), "creationTimestamp": nil], "versions": .array(versions)]
         }
         return ["kind": "APIGroupDiscoveryList", "apiVersion": .string("apidiscovery.k8s.io/\(version)"),
-                "metadata": .object(JSONObject()), "items": .array(items)]
+                "metadata": .object(JSONObject()), "items": .array(core ? items : items + [KubeVirtSubresourceDiscovery.aggregatedItem()])]
     }
 }

@@ -76,6 +76,14 @@ public final class VirtualMachineController: @unchecked Sendable {
                 _ = try await objects.create(vmiType, namespace: ns, object: VirtualMachinePlanner.vmiFor(vm))
                 await events.record(object: vm, type: "Normal", reason: "SuccessfulCreate", message: "Started the virtual machine by creating the new virtual machine instance \(name)")
                 await popStateChange(vm, ifAction: "Start")
+                // A Start request on a Halted VM (e.g. `start --paused`) turns it on for good, as KubeVirt does.
+                if VirtualMachinePlanner.runStrategy(vm) == "Halted" {
+                    _ = try? await objects.modify(vmType, namespace: ns, name: name) { cur in
+                        var c = cur
+                        if c[path: ["spec", "running"]] != nil { c.set(path: ["spec", "running"], to: true) } else { c.set(path: ["spec", "runStrategy"], to: "Always") }
+                        return c
+                    }
+                }
             } catch let e as APIError where e.code == 409 {
             } catch {
                 logger.warning("create VMI", metadata: ["vm": .string(key(vm)), "error": .string("\(error)")])

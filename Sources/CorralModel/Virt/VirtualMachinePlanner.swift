@@ -38,7 +38,7 @@ public enum VirtualMachinePlanner {
         if let req = vm[path: ["status", "stateChangeRequests"]]?.arrayValue?.first, let action = req["action"]?.stringValue {
             if action == "Stop" {
                 if let vmi, vmi[path: ["metadata", "deletionTimestamp"]] == nil {
-                    let target = req[path: ["data", "uid"]]?.stringValue
+                    let target = req["uid"]?.stringValue
                     if target == nil || target == uid(vmi) { return .deleteVMI(uid: uid(vmi)) }
                 }
                 return .none
