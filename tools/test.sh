@@ -68,7 +68,7 @@ stage "swift test"
 timeout 1200 swift test --skip-build 2>&1 | tee "$LOGDIR/swift-test.log"
 SWIFT_RC=${PIPESTATUS[0]}
 # XCTest: "Executed N tests, with M failures ..." ; Swift Testing: "Test run with N tests ... passed/failed"
-SWIFT_SUMMARY="$( { grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' "$LOGDIR/swift-test.log" | tail -n1;
+SWIFT_SUMMARY="$( { grep -A1 -E "Test Suite 'All tests' (passed|failed)" "$LOGDIR/swift-test.log" | grep -E 'Executed [0-9]+ tests?' | tail -n1;
                     grep -E 'Test run with [0-9]+ tests?' "$LOGDIR/swift-test.log" | tail -n1; } \
                   | sed 's/^[[:space:]]*//' | paste -sd ';' -)"
 SWIFT_SUMMARY="${SWIFT_SUMMARY:-no summary line} (exit $SWIFT_RC)"

@@ -3,10 +3,13 @@
 #
 #   1. tools/bootstrap.sh (Debian packages, kubectl check, Python venv)
 #   2. swift build -c release
-#   3. start .build/release/corrald --data-dir $CORRAL_DATA_DIR in the background
+#   3. start virtlogd and libvirtd (for VMs) unless libvirt already answers,
+#      and build the test images into DATA_DIR/images/import (busybox, kernelboot,
+#      containerdisk: imported at start, so `kubectl run --image=localhost/corral-test/busybox` works offline)
+#   4. start .build/release/corrald --data-dir $CORRAL_DATA_DIR in the background
 #      (log DATA_DIR/corrald.log, pid file DATA_DIR/corrald.pid), unless a live
 #      one from that pid file is already running
-#   4. wait for /readyz (30 s), print the KUBECONFIG export and `kubectl get nodes`
+#   5. wait for /readyz (30 s), print the KUBECONFIG export and `kubectl get nodes`
 #
 # Environment: CORRAL_DATA_DIR (default /var/lib/corral),
 #              CORRAL_LISTEN (default 127.0.0.1:6443), CORRAL_ARGS (extra flags).
@@ -34,7 +37,24 @@ BIN="$ROOT/.build/release/corrald"
 [ -x "$BIN" ] || die "$BIN was not built"
 
 mkdir -p "$DATA_DIR"
-chmod 0700 "$DATA_DIR" 2>/dev/null || true
+# 0711: QEMU (user libvirt-qemu) must be able to walk to DATA_DIR/vms; nothing is listable.
+chmod 0711 "$DATA_DIR" 2>/dev/null || true
+
+# libvirt for VMs (no systemd here): start the daemons unless one already answers.
+if ! virsh -c qemu:///system version >/dev/null 2>&1; then
+    mkdir -p /run/corral-lab
+    say "starting virtlogd and libvirtd"
+    virtlogd -d -p /run/corral-lab/virtlogd.pid || say "virtlogd did not start (VMs will not run)"
+    libvirtd -d -p /run/corral-lab/libvirtd.pid || say "libvirtd did not start (VMs will not run)"
+fi
+
+# Test images, built from Debian packages, imported by corrald at start.
+if [ "${CORRAL_SKIP_IMAGES:-0}" != "1" ]; then
+    tools/make-test-images "$ROOT/.cache/test-images" >/dev/null && mkdir -p "$DATA_DIR/images/import" &&
+        for t in busybox kernelboot containerdisk; do
+            [ -f "$DATA_DIR/images/.lab-$t" ] || { cp "$ROOT/.cache/test-images/$t.tar" "$DATA_DIR/images/import/" && touch "$DATA_DIR/images/.lab-$t"; }
+        done || say "test images not built (pods can still pull from registries)"
+fi
 
 running_pid() {
     local pid

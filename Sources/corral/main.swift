@@ -7,7 +7,7 @@ struct Corral: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "corral",
         abstract: "Run VMs and containers side by side through the Kubernetes API.",
-        subcommands: [KubeconfigCommand.self] + VirtVerbs.commands)
+        subcommands: [KubeconfigCommand.self, ImageCommand.self] + VirtVerbs.commands)
 }
 
 struct KubeconfigCommand: ParsableCommand {

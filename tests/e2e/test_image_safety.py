@@ -80,3 +80,16 @@ def test_malicious_layer_is_refused_and_writes_nothing_outside(node, ns):
     store = node.data_dir / "images"
     for p in node.data_dir.parent.rglob(f"{token}*"):
         assert store in p.parents, f"written outside the store: {p}"
+
+
+def test_corral_image_import_and_ls(node):
+    import os
+    import subprocess
+    from conftest import IMAGES_DIR
+    corral = Path(os.environ["CORRALD"]).with_name("corral")
+    p = subprocess.run([str(corral), "image", "import", "--data-dir", str(node.data_dir), str(IMAGES_DIR / "kernelboot.tar")],
+                       capture_output=True, text=True, timeout=180)
+    assert p.returncode == 0, p.stderr
+    assert "imported kernelboot.tar" in p.stdout
+    ls = subprocess.run([str(corral), "image", "ls", "--data-dir", str(node.data_dir)], capture_output=True, text=True, timeout=30).stdout
+    assert "localhost/corral-test/kernelboot:latest" in ls and "localhost/corral-test/busybox:latest" in ls, ls

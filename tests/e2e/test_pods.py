@@ -71,6 +71,9 @@ def test_failing_command_goes_to_crashloopbackoff(node, ns):
     assert cs["lastState"]["terminated"]["reason"] == "Error"
     assert "back-off" in cs["state"]["waiting"]["message"]
     assert "BackOff" in [e["reason"] for e in node.events(ns, "crash")]
+    # The back-off grows: 10 s after the second crash, 20 s after the third.
+    node.wait_pod("crash", ns, lambda p: "back-off 20s" in ((p["status"]["containerStatuses"][0].get("state", {}).get("waiting") or {})
+                                                            .get("message") or ""), timeout=60)
 
 
 def test_pod_too_big_for_the_node_stays_pending(node, ns):
