@@ -62,6 +62,13 @@ public final class NodeAPI: @unchecked Sendable {
         Task { await recorder.record(object: obj, type: type, reason: reason, message: message) }
     }
 
+    /// The UID of a ServiceAccount, or nil when it does not exist.
+    func serviceAccountUID(_ ns: String, _ name: String) async -> String? {
+        guard let t = objects.registry.lookup(group: "", version: "v1", resource: "serviceaccounts"),
+              let sa = try? await objects.get(t, namespace: ns, name: name) else { return nil }
+        return sa[path: ["metadata", "uid"]]?.stringValue
+    }
+
     /// A ConfigMap's data (and binaryData) as bytes, or nil when missing.
     func configMapData(_ ns: String, _ name: String) async -> [String: [UInt8]]? {
         guard let cm = try? await objects.get(configMaps, namespace: ns, name: name) else { return nil }

@@ -8,12 +8,14 @@ import Logging
 public enum NodeServices {
     /// Starts the agent; returns the tasks to cancel at shutdown and the
     /// streams (logs, exec, attach, port-forward) for the API server.
-    public static func start(objects: ObjectService, config: NodeAgentConfig, logger: Logger) throws
+    public static func start(objects: ObjectService, config: NodeAgentConfig, tokenSigner: ServiceAccountTokenSigner? = nil, logger: Logger) throws
         -> (tasks: [Task<Void, Never>], streams: NodeStreams, virt: VirtNode?) {
         let api = NodeAPI(objects: objects, nodeName: config.nodeName, logger: logger)
         let backend = try RuntimePodBackend(config: config, api: api, logger: logger)
+        backend.tokenSigner = tokenSigner
         let importDir = config.imagesDir + "/import"
         try FileManager.default.createDirectory(atPath: importDir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: config.imagesDir + "/remove", withIntermediateDirectories: true)
         importImages(backend: backend, directory: importDir, logger: logger)
         var vms: VMBackend?
         do {
@@ -29,9 +31,34 @@ public enum NodeServices {
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: 2_000_000_000)
                 importImages(backend: backend, directory: importDir, logger: logger)
+                removeImages(backend: backend, directory: config.imagesDir + "/remove", logger: logger)
             }
         }
         return ([agentTask, importTask], RuntimeNodeStreams(backend: backend, vms: vms), vms.map { RuntimeVirtNode(vms: $0) })
+    }
+
+    /// `corral image rm` drops `ID.request` (a reference) here; the answer goes to `ID.result`.
+    /// An image a container still uses is kept, as `crictl rmi` refuses it.
+    static func removeImages(backend: RuntimePodBackend, directory: String, logger: Logger) {
+        let fm = FileManager.default
+        for f in ((try? fm.contentsOfDirectory(atPath: directory)) ?? []) where f.hasSuffix(".request") {
+            let path = "\(directory)/\(f)"
+            let ref = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            var answer: String
+            do {
+                guard let image = try backend.images.resolve(ref) else { throw VMError.image("image \"\(ref)\" not found") }
+                let inUse = backend.sandboxes.knownPodUIDs().flatMap { backend.records($0).all() }
+                    .contains { a in image.references.contains(a.image) && backend.driver.exitCode(id: a.id) == nil }
+                if inUse { throw VMError.image("image \"\(ref)\" is in use by a running container") }
+                let removed = try backend.images.remove(ref)
+                answer = "removed \(removed.references.joined(separator: ", ")) (sha256:\(removed.id.hex.prefix(12)))"
+            } catch {
+                answer = "error: \(error)"
+            }
+            logger.info("image remove", metadata: ["reference": .string(ref), "result": .string(answer)])
+            try? Data(answer.utf8).write(to: URL(fileURLWithPath: path.replacingOccurrences(of: ".request", with: ".result")))
+            try? fm.removeItem(atPath: path)
+        }
     }
 
     static func importImages(backend: RuntimePodBackend, directory: String, logger: Logger) {

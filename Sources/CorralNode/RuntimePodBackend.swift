@@ -1,3 +1,4 @@
+import CorralAPI
 import CorralContainers
 import CorralImages
 import CorralModel
@@ -16,6 +17,8 @@ final class RuntimePodBackend: PodBackend, @unchecked Sendable {
     let sandboxes: PodSandboxes
     let host: HostFacts
     let logger: Logger
+    /// Signs projected service-account tokens (nil when the daemon runs without them).
+    var tokenSigner: ServiceAccountTokenSigner?
     let lock = NSLock()
     /// Terminated attempts never change: cache them instead of re-reading files.
     var terminatedCache: [String: ContainerObservation.State] = [:]
@@ -48,8 +51,20 @@ final class RuntimePodBackend: PodBackend, @unchecked Sendable {
         var secData: [String: [String: [UInt8]]] = [:]
         for n in refs.configMaps { if let d = await api.configMapData(ns, n) { cmData[n] = d } }
         for n in refs.secrets { if let d = await api.secretData(ns, n) { secData[n] = d } }
+        let saName = pod[path: ["spec", "serviceAccountName"]]?.stringValue ?? "default"
+        let saUID = await api.serviceAccountUID(ns, saName)
+        let signer = self.tokenSigner
+        let podName = pod[path: ["metadata", "name"]]?.stringValue, podUID = pod[path: ["metadata", "uid"]]?.stringValue
         let lookups = VolumeLookups(configMap: { cmData[$0] }, secret: { secData[$0] },
-                                    serviceAccountToken: { _, _ in throw VolumeError(volume: "token", message: "service account tokens are not issued yet") },
+                                    serviceAccountToken: { audience, seconds in
+                                        guard let signer, let saUID else {
+                                            throw VolumeError(volume: "token", message: "serviceaccount \"\(saName)\" not found or tokens not enabled")
+                                        }
+                                        // A token bound to this pod: it stops working when the pod is deleted.
+                                        return try signer.issue(namespace: ns, serviceAccountName: saName, serviceAccountUID: saUID, podName: podName,
+                                                                podUID: podUID, audiences: audience.map { [$0] } ?? [],
+                                                                expirationSeconds: max(seconds, 600)).token
+                                    },
                                     caCertificate: Array((try? Data(contentsOf: URL(fileURLWithPath: self.config.dataDir + "/pki/ca.crt"))) ?? Data()))
         let volumes = try VolumePlanner.plan(pod: pod, lookups: lookups)
         let sandboxes = self.sandboxes
@@ -105,6 +120,17 @@ final class RuntimePodBackend: PodBackend, @unchecked Sendable {
             events("Normal", "Created", "Created container \(name)")
             try await Blocking.run { try driver.start(id: id) }
             events("Normal", "Started", "Started container \(name)")
+            if let hook = spec[path: ["lifecycle", "postStart", "exec", "command"]]?.arrayValue?.compactMap(\.stringValue), !hook.isEmpty {
+                // Like the kubelet: a failing postStart hook kills the container (it then restarts per policy).
+                let session = try await Blocking.run { try driver.exec(id: id, command: hook, tty: false, stdin: false) }
+                let drain = Task { for await _ in session.stdout {}; for await _ in session.stderr {} }
+                let code = await withTimeout(30) { await session.wait() }
+                drain.cancel()
+                if code != 0 {
+                    events("Warning", "FailedPostStartHook", "PostStartHook failed: exit code \(code.map(String.init) ?? "timeout")")
+                    _ = try? await driver.stop(id: id, grace: 0, signal: SIGKILL)
+                }
+            }
             let now = Date()
             let imageID = image.repoDigests.first ?? "sha256:\(image.id.hex)"
             try records(uid).save(ContainerAttempt(id: id, name: name, attempt: attempt, image: imageName, imageID: imageID, pid: pid,

@@ -7,7 +7,7 @@ import Foundation
 /// daemon's import directory and waits for the daemon to take it.
 struct ImageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "image", abstract: "Manage the node's image store.",
-                                                    subcommands: [ImageImport.self, ImageList.self])
+                                                    subcommands: [ImageImport.self, ImageList.self, ImageRemove.self])
 }
 
 struct ImageImport: ParsableCommand {
@@ -63,5 +63,28 @@ struct ImageList: ParsableCommand {
                 print("\(ref.stringValue ?? "")\t\(id)\t\(String(format: "%.1f MiB", size))")
             }
         }
+    }
+}
+
+struct ImageRemove: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove an image from the node (refused while a container uses it).")
+    @Option(help: "corrald's data directory.") var dataDir = "/var/lib/corral"
+    @Argument(help: "Image reference or ID.") var reference: String
+
+    func run() throws {
+        let dir = dataDir + "/images/remove"
+        guard FileManager.default.fileExists(atPath: dir) else { throw ValidationError("\(dir) does not exist: is corrald running with --data-dir \(dataDir)?") }
+        let id = UUID().uuidString
+        try Data(reference.utf8).write(to: URL(fileURLWithPath: "\(dir)/\(id).request"), options: .atomic)
+        let result = "\(dir)/\(id).result"
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: result) {
+            if Date() > deadline { throw ValidationError("corrald did not answer within 30 s") }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        let answer = (try? String(contentsOfFile: result, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(atPath: result)
+        if answer.hasPrefix("error: ") { throw ValidationError(String(answer.dropFirst(7))) }
+        print(answer)
     }
 }

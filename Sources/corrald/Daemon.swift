@@ -112,7 +112,7 @@ final class Daemon: @unchecked Sendable {
             var agentConfig = NodeAgentConfig(dataDir: config.dataDir, nodeName: nodeName, hostIP: facts.addresses.first ?? "127.0.0.1")
             agentConfig.ociRuntime = config.ociRuntime
             agentConfig.emulation = config.emulation
-            let node = try NodeServices.start(objects: objects, config: agentConfig, logger: logger)
+            let node = try NodeServices.start(objects: objects, config: agentConfig, tokenSigner: saSigner, logger: logger)
             tasks += node.tasks
             api.nodeStreams = node.streams
             api.virtNode = node.virt

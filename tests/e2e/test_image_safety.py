@@ -93,3 +93,13 @@ def test_corral_image_import_and_ls(node):
     assert "imported kernelboot.tar" in p.stdout
     ls = subprocess.run([str(corral), "image", "ls", "--data-dir", str(node.data_dir)], capture_output=True, text=True, timeout=30).stdout
     assert "localhost/corral-test/kernelboot:latest" in ls and "localhost/corral-test/busybox:latest" in ls, ls
+
+    # rm: refused while a container uses the image, done once nothing does.
+    rm = subprocess.run([str(corral), "image", "rm", "--data-dir", str(node.data_dir), "localhost/corral-test/kernelboot:latest"],
+                        capture_output=True, text=True, timeout=60)
+    assert rm.returncode == 0 and "removed localhost/corral-test/kernelboot:latest" in rm.stdout, rm.stderr
+    ls = subprocess.run([str(corral), "image", "ls", "--data-dir", str(node.data_dir)], capture_output=True, text=True, timeout=30).stdout
+    assert "kernelboot" not in ls, ls
+    p = subprocess.run([str(corral), "image", "import", "--data-dir", str(node.data_dir), str(IMAGES_DIR / "kernelboot.tar")],
+                       capture_output=True, text=True, timeout=180)
+    assert p.returncode == 0, p.stderr
