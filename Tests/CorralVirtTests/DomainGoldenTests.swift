@@ -73,3 +73,17 @@ final class DomainGoldenTests: XCTestCase {
                        try DomainConverter.convert(vmi: vmi, context: context).xml())
     }
 }
+
+/// Converter speed: one VMI must convert in well under a millisecond-scale budget.
+final class ConverterTimingTests: XCTestCase {
+    func testConversionTime() throws {
+        let (name, context) = DomainGoldenTests.cases[3]  // multi-disk: the largest golden
+        let vmi = try Golden.vmi(name)
+        let n = 200
+        let start = Date()
+        for _ in 0..<n { _ = try DomainConverter.convert(vmi: vmi, context: context).xml() }
+        let each = Date().timeIntervalSince(start) / Double(n)
+        FileHandle.standardError.write(Data(String(format: "convert+render %@: %.1f µs per VMI (debug build)\n", name, each * 1e6).utf8))
+        XCTAssertLessThan(each, 0.05)
+    }
+}

@@ -96,14 +96,14 @@ final class LibvirtIntegrationTests: XCTestCase {
         try Self.waitFor(30, "marker on console stream") { text().contains(TestGuest.marker) }
         console.write(Array("ping-corral\n".utf8))
         try Self.waitFor(30, "guest echo of console input") { text().contains("echo:ping-corral") }
-        console.close()
-        XCTAssertTrue(console.isClosed)
 
         // Listing finds the domain by the VMI uid stored in metadata.
         let owned = try conn.domains(ownedBy: uid)
         XCTAssertEqual(owned.map(\.uuid), [uuid])
         XCTAssertEqual(owned.first?.owner, DomainOwner(uid: uid, namespace: "corral-test", name: "e2e"))
         XCTAssertEqual(owned.first?.name, "corral-test_e2e")
+        XCTAssertEqual(try conn.lookup(uuid: uuid)?.owner?.uid, uid)
+        XCTAssertNil(try conn.lookup(uuid: UUID().uuidString.lowercased()))
         let pid = try XCTUnwrap(try conn.qemuPID(uuid: uuid))
         XCTAssertEqual(kill(pid, 0), 0, "qemu pid \(pid) not alive")
 
@@ -111,12 +111,23 @@ final class LibvirtIntegrationTests: XCTestCase {
         XCTAssertEqual(try conn.state(uuid: uuid), DomainStatus(state: .paused, reason: "user"))
         try conn.resume(uuid: uuid)
         XCTAssertEqual(try conn.state(uuid: uuid), DomainStatus(state: .running, reason: "unpaused"))
+        // A guest power-off leaves the persistent domain shut off with reason "shutdown",
+        // and ends the console stream.
+        console.write(Array("poweroff\n".utf8))
+        try Self.waitFor(30, "guest power-off") { try conn.state(uuid: uuid).state == .shutoff }
+        XCTAssertEqual(try conn.state(uuid: uuid), DomainStatus(state: .shutoff, reason: "shutdown"))
+        try Self.waitFor(10, "console close") { console.isClosed }
+        XCTAssertEqual(closed.all.count, 1)
+
+        try conn.start(uuid: uuid)
+        XCTAssertEqual(try conn.state(uuid: uuid), DomainStatus(state: .running, reason: "booted"))
         try conn.destroy(uuid: uuid)
         XCTAssertEqual(try conn.state(uuid: uuid), DomainStatus(state: .shutoff, reason: "destroyed"))
         XCTAssertNil(try conn.qemuPID(uuid: uuid))
-        try Self.waitFor(10, "stopped event") { events.all.contains { $0.kind == .stopped } }
+        try Self.waitFor(10, "stopped event") { events.all.contains { $0.kind == .stopped && $0.detail == "destroyed" } }
         let kinds = events.all.map { "\($0.kind.rawValue)/\($0.detail)" }
-        for expected in ["defined/added", "started/booted", "suspended/paused", "resumed/unpaused", "stopped/destroyed"] {
+        for expected in ["defined/added", "started/booted", "suspended/paused", "resumed/unpaused", "shutdown/guest",
+                         "stopped/shutdown", "stopped/destroyed"] {
             XCTAssertTrue(kinds.contains(expected), "missing event \(expected) in \(kinds)")
         }
         try conn.undefine(uuid: uuid)

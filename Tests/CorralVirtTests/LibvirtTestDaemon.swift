@@ -9,8 +9,9 @@ import XCTest
 final class LibvirtTestDaemon {
     let namespace: String?
     private var pids: [Int32] = []
+    private var runDir: String?
 
-    static let socket = "/run/libvirt/libvirt-sock"
+    static let socketPath = "/run/libvirt/libvirt-sock"
 
     /// Reuses a running libvirtd or starts one; throws XCTSkip when the e2e tier is not enabled.
     static func acquire() throws -> LibvirtTestDaemon {
@@ -20,23 +21,26 @@ final class LibvirtTestDaemon {
         guard getuid() == 0 else { throw XCTSkip("libvirt end-to-end test needs root") }
         // Without this libvirt re-probes QEMU on every call (see QEMUFiles.ensureKVMDeviceAccess).
         try QEMUFiles.ensureKVMDeviceAccess()
-        if let pid = runningPID(), FileManager.default.fileExists(atPath: socket) {
-            _ = pid
-            return LibvirtTestDaemon(namespace: nil, pids: [])
+        // Same lock as tools/e2e.sh and tools/bench-vms.py: one libvirt user at a time.
+        let lockFD = try takeMachineLock()
+        if socketAnswers(socketPath) {
+            return LibvirtTestDaemon(namespace: nil, pids: [], lockFD: lockFD)
         }
         let ns = "corral-virt-e2e-\(getpid())"
         try run("/usr/sbin/ip", ["netns", "add", ns])
         try run("/usr/sbin/ip", ["netns", "exec", ns, "ip", "link", "set", "lo", "up"])
         let dir = "/run/corral-virt-e2e-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try run("/usr/sbin/ip", ["netns", "exec", ns, "/usr/sbin/virtlogd", "-d", "-p", dir + "/virtlogd.pid"])
-        try run("/usr/sbin/ip", ["netns", "exec", ns, "/usr/sbin/libvirtd", "-d", "-p", dir + "/libvirtd.pid"])
-        let daemon = LibvirtTestDaemon(namespace: ns, pids: [])
+        // A virtlogd someone else left running keeps serving; start ours only if there is none.
+        let ownLogd = !socketAnswers("/run/libvirt/virtlogd-sock")
+        if ownLogd { try spawnDaemon(["netns", "exec", ns, "/usr/sbin/virtlogd", "-d", "-p", dir + "/virtlogd.pid"]) }
+        try spawnDaemon(["netns", "exec", ns, "/usr/sbin/libvirtd", "-d", "-p", dir + "/libvirtd.pid"])
+        let daemon = LibvirtTestDaemon(namespace: ns, pids: [], lockFD: lockFD)
+        daemon.runDir = dir
         for _ in 0..<100 {
-            if FileManager.default.fileExists(atPath: socket),
-               let v = try? String(contentsOfFile: dir + "/libvirtd.pid", encoding: .utf8), let l = Int32(v.trimmingCharacters(in: .whitespacesAndNewlines)),
-               let g = try? String(contentsOfFile: dir + "/virtlogd.pid", encoding: .utf8), let lg = Int32(g.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                daemon.pids = [l, lg]
+            if FileManager.default.fileExists(atPath: socketPath), let l = alivePID(file: dir + "/libvirtd.pid"),
+               !ownLogd || alivePID(file: dir + "/virtlogd.pid") != nil {
+                daemon.pids = [l] + (ownLogd ? [alivePID(file: dir + "/virtlogd.pid")!] : [])
                 return daemon
             }
             usleep(100_000)
@@ -46,16 +50,71 @@ final class LibvirtTestDaemon {
         throw XCTSkip("libvirtd did not start")
     }
 
-    private init(namespace: String?, pids: [Int32]) {
+    private var lockFD: Int32
+
+    private init(namespace: String?, pids: [Int32], lockFD: Int32) {
         self.namespace = namespace
         self.pids = pids
+        self.lockFD = lockFD
     }
 
-    /// The PID in /run/libvirtd.pid if that process is alive.
-    static func runningPID() -> Int32? {
-        guard let s = try? String(contentsOfFile: "/run/libvirtd.pid", encoding: .utf8),
+    static let lockPath = "/run/corral-libvirt.lock"
+
+    /// Waits (up to 30 minutes) for the machine-wide libvirt lock and returns its descriptor.
+    static func takeMachineLock() throws -> Int32 {
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw XCTSkip("cannot open \(lockPath)") }
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 { return fd }
+        FileHandle.standardError.write(Data("waiting for \(lockPath) (another libvirt user)\n".utf8))
+        // A blocking flock queues us with the other waiters; polling would keep losing the race.
+        let got = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            flock(fd, LOCK_EX)
+            got.signal()
+        }
+        guard got.wait(timeout: .now() + 1800) == .success else {
+            XCTFail("\(lockPath) held for 30 minutes")
+            throw XCTSkip("lock")
+        }
+        return fd
+    }
+
+    /// Whether some daemon accepts connections on the unix socket at `path`.
+    static func socketAnswers(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { buf in
+            for (i, b) in path.utf8.prefix(buf.count - 1).enumerated() { buf[i] = b }
+        }
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
+        }
+    }
+
+    /// The PID a pid file names, if that process is alive.
+    static func alivePID(file: String) -> Int32? {
+        guard let s = try? String(contentsOfFile: file, encoding: .utf8),
               let pid = Int32(s.trimmingCharacters(in: .whitespacesAndNewlines)), kill(pid, 0) == 0 else { return nil }
         return pid
+    }
+
+    /// Runs `ip ARGS` for a self-daemonizing program. Output goes to /dev/null: the daemon keeps
+    /// inherited descriptors open, so reading a pipe to its end would never return.
+    static func spawnDaemon(_ args: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw NSError(domain: "LibvirtTestDaemon", code: Int(p.terminationStatus), userInfo: [NSLocalizedDescriptionKey: "ip \(args) failed"])
+        }
     }
 
     /// Stops what this object started (libvirtd first, then virtlogd) and deletes its namespace.
@@ -65,6 +124,8 @@ final class LibvirtTestDaemon {
             for _ in 0..<50 where kill(pid, 0) == 0 { usleep(100_000) }
         }
         pids = []
+        if let runDir { try? FileManager.default.removeItem(atPath: runDir) }
+        if lockFD >= 0 { flock(lockFD, LOCK_UN); close(lockFD); lockFD = -1 }
         if let namespace { _ = try? LibvirtTestDaemon.run("/usr/sbin/ip", ["netns", "delete", namespace]) }
     }
 
@@ -111,7 +172,7 @@ enum TestGuest {
             #!/bin/busybox sh
             /bin/busybox mount -t devtmpfs dev /dev
             /bin/busybox mount -t proc proc /proc
-            (while /bin/busybox true; do read -r line < /dev/ttyS0 && echo "echo:$line" > /dev/ttyS0; done) &
+            (while /bin/busybox true; do read -r line < /dev/ttyS0 && echo "echo:$line" > /dev/ttyS0; [ "$line" = poweroff ] && /bin/busybox poweroff -f; done) &
             while /bin/busybox true; do echo "\(marker)" > /dev/ttyS0; /bin/busybox sleep 1; done
 
             """

@@ -53,6 +53,21 @@ extension LibvirtConnection {
         }
     }
 
+    /// One domain's identity, owner and state; nil when no domain has this UUID.
+    public func lookup(uuid: String) throws -> DomainListing? {
+        do {
+            return try withDomain(uuid) { dom in
+                var st: Int32 = 0, reason: Int32 = 0
+                try check(virDomainGetState(dom, &st, &reason, 0), "get state", uuid)
+                let name = virDomainGetName(dom).map { String(cString: $0) } ?? ""
+                return DomainListing(uuid: Self.uuidString(dom), name: name, owner: Self.owner(dom),
+                                     status: DomainStatus.from(state: st, reason: reason))
+            }
+        } catch let e as LibvirtError where e.isNotFound {
+            return nil
+        }
+    }
+
     /// Domains whose metadata names the VMI with this UID.
     public func domains(ownedBy uid: String) throws -> [DomainListing] {
         try listAll().filter { $0.owner?.uid == uid }
