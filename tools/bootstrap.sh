@@ -23,7 +23,7 @@ BUILD_DEPS=(libsqlite3-dev libvirt-dev libnl-3-dev libnl-route-3-dev libseccomp-
 RUNTIME_DEPS=(sqlite3 openssl iproute2 nftables runc conmon crun qemu-system-x86 qemu-utils
               libvirt-daemon-system libvirt-clients busybox-static genisoimage ca-certificates curl iputils-ping docker-registry zstd dosfstools mtools syslinux syslinux-common)
 BUILD_DEPS+=(zlib1g-dev)
-RUNTIME_DEPS+=(dnsmasq-base)
+RUNTIME_DEPS+=(dnsmasq-base libxml2-utils)
 
 is_installed() {
     [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = "installed" ]
@@ -121,4 +121,11 @@ else
         || die "pip install into $VENV failed"
 fi
 say "venv: $("$VENV/bin/python" -c 'import kubernetes, pytest, requests, yaml; print("kubernetes", kubernetes.__version__, "pytest", pytest.__version__, "requests", requests.__version__, "PyYAML", yaml.__version__)')"
+# libvirt checks /dev/kvm as libvirt-qemu; without group access it re-probes QEMU
+# (seconds) on every domain start. udev normally sets this; there is no udev here.
+if [ "$(id -u)" -eq 0 ] && [ -c /dev/kvm ] && getent group kvm >/dev/null; then
+    chgrp kvm /dev/kvm && chmod 0660 /dev/kvm || say "could not set /dev/kvm to root:kvm 0660"
+fi
+
+
 say "done"

@@ -33,16 +33,21 @@ final class LibvirtTestDaemon {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         // A virtlogd someone else left running keeps serving; start ours only if there is none.
         let ownLogd = !socketAnswers("/run/libvirt/virtlogd-sock")
-        if ownLogd { try spawnDaemon(["netns", "exec", ns, "/usr/sbin/virtlogd", "-d", "-p", dir + "/virtlogd.pid"]) }
-        try spawnDaemon(["netns", "exec", ns, "/usr/sbin/libvirtd", "-d", "-p", dir + "/libvirtd.pid"])
         let daemon = LibvirtTestDaemon(namespace: ns, pids: [], lockFD: lockFD)
         daemon.runDir = dir
-        for _ in 0..<100 {
-            if FileManager.default.fileExists(atPath: socketPath), let l = alivePID(file: dir + "/libvirtd.pid"),
-               !ownLogd || alivePID(file: dir + "/virtlogd.pid") != nil {
-                daemon.pids = [l] + (ownLogd ? [alivePID(file: dir + "/virtlogd.pid")!] : [])
-                return daemon
+        // Record each PID as soon as it exists, so a failure below still stops what was started.
+        for (name, wanted) in [("virtlogd", ownLogd), ("libvirtd", true)] where wanted {
+            let pidFile = dir + "/\(name).pid"
+            let ok = spawnDaemon(["netns", "exec", ns, "/usr/sbin/" + name, "-d", "-p", pidFile])
+            if let pid = alivePID(file: pidFile) { daemon.pids.insert(pid, at: 0) }  // stop libvirtd before virtlogd
+            guard ok else {
+                daemon.stop()
+                XCTFail("\(name) -d did not start within 30 s in namespace \(ns)")
+                throw XCTSkip("\(name) did not start")
             }
+        }
+        for _ in 0..<100 {
+            if FileManager.default.fileExists(atPath: socketPath), socketAnswers(socketPath) { return daemon }
             usleep(100_000)
         }
         daemon.stop()
@@ -101,20 +106,25 @@ final class LibvirtTestDaemon {
         return pid
     }
 
-    /// Runs `ip ARGS` for a self-daemonizing program. Output goes to /dev/null: the daemon keeps
-    /// inherited descriptors open, so reading a pipe to its end would never return.
-    static func spawnDaemon(_ args: [String]) throws {
+    /// Runs `ip ARGS` for a self-daemonizing program; false if it fails or takes over 30 s.
+    /// Output goes to /dev/null: the daemon keeps inherited descriptors open, so reading a pipe
+    /// to its end would never return.
+    static func spawnDaemon(_ args: [String]) -> Bool {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
         p.arguments = args
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw NSError(domain: "LibvirtTestDaemon", code: Int(p.terminationStatus), userInfo: [NSLocalizedDescriptionKey: "ip \(args) failed"])
+        guard (try? p.run()) != nil else { return false }
+        let deadline = Date().addingTimeInterval(30)
+        while p.isRunning, Date() < deadline { usleep(50_000) }
+        if p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            return false
         }
+        return p.terminationStatus == 0
     }
 
     /// Stops what this object started (libvirtd first, then virtlogd) and deletes its namespace.
