@@ -85,7 +85,7 @@ struct CPUConfigurator {
                 guard node.exists else { continue }
                 let text: String
                 if let i = node.value?.intValue { text = String(i) } else { text = try node.string() ?? "" }
-                guard let n = Quantity.cpus(text), n >= 1 else { throw node.invalid("\"\(text)\" is not a CPU quantity") }
+                guard let n = MemoryConfigurator.wholeUnits(text), n >= 1 else { throw node.invalid("\"\(text)\" is not a CPU quantity") }
                 count = Int(min(n, Int64(maxVCPUs) + 1))
                 break
             }

@@ -1,3 +1,4 @@
+import CorralModel
 /// Guest memory size (`spec.domain.memory.guest`, else resources) and hugepages backing.
 struct MemoryConfigurator {
     /// Below this a Linux guest cannot even decompress its kernel.
@@ -40,7 +41,14 @@ struct MemoryConfigurator {
     static func quantity(_ node: SpecNode) throws -> Int64 {
         let text: String
         if let i = node.value?.intValue { text = String(i) } else { text = try node.string() ?? "" }
-        guard let v = Quantity.value(text) else { throw node.invalid("\"\(text)\" is not a quantity") }
+        guard let v = wholeUnits(text) else { throw node.invalid("\"\(text)\" is not a quantity") }
         return v
+    }
+
+    /// A quantity in whole units, rounded up ("64Mi" → 67108864, "500m" → 1); nil when
+    /// malformed, negative or too large. Parsing is the model's `ResourceQuantity`.
+    static func wholeUnits(_ text: String) -> Int64? {
+        guard let v = ResourceQuantity.parse(text), v.isFinite, v >= 0, v < 9.2e18 else { return nil }
+        return Int64(v.rounded(.up))
     }
 }
