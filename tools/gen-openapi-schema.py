@@ -187,11 +187,28 @@ def crd_rename(k8s, cdi_names, own_prefix):
     return rename
 
 
+# KubeVirt's lists keyed by name: corrald's strategic merge keys them by name
+# (CorralModel/Patch/MergeKeys.swift), so the schema says so too, and kubectl's
+# client-side apply computes `$patch: delete` for a removed disk instead of
+# sending the whole list.
+NAME_KEYED = {"io.kubevirt.v1.Devices": ["disks", "interfaces", "gpus", "hostDevices"],
+              "io.kubevirt.v1.VirtualMachineInstanceSpec": ["networks", "volumes"]}
+NAME_KEYED_EXT = {"list-type": "map", "list-map-keys": ["name"], "patch-merge-key": "name", "patch-strategy": "merge"}
+
+
+def overlay_name_keyed(table):
+    for definition, fields in NAME_KEYED.items():
+        for f in fields:
+            table[definition]["p"][f]["x"] = dict(NAME_KEYED_EXT)
+    return table
+
+
 def crd_table(path, k8s, cdi_names, prefix):
     raw = definitions(json.load(open(path)))
     rename = crd_rename(k8s, cdi_names, prefix)
     # Types that are Kubernetes' own come from the 1.32 table, not the vendored copy.
-    return {rename(n): convert(d, rename) for n, d in raw.items() if not rename(n).startswith("io.k8s.")}
+    table = {rename(n): convert(d, rename) for n, d in raw.items() if not rename(n).startswith("io.k8s.")}
+    return overlay_name_keyed(table) if prefix == "io.kubevirt" else table
 
 
 def nad_table(path, k8s):
