@@ -123,8 +123,9 @@ def cm_body(name: str) -> bytes:
 class Daemon:
     """One corrald process on its own data dir and free loopback port."""
 
-    def __init__(self, binary: Path, data_dir: Path, sync: str, label: str):
+    def __init__(self, binary: Path, data_dir: Path, sync: str, label: str, extra_args: tuple[str, ...] = ()):
         self.binary = binary
+        self.extra_args = tuple(extra_args)
         self.data_dir = data_dir
         self.sync = sync
         self.label = label
@@ -159,7 +160,7 @@ class Daemon:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._ctx = None  # the PKI may be created by this start
         cmd = [str(self.binary), "--data-dir", str(self.data_dir),
-               "--listen", f"127.0.0.1:{self.port}", "--sync", self.sync]
+               "--listen", f"127.0.0.1:{self.port}", "--sync", self.sync, *self.extra_args]
         self._log_fh = open(self.log_path, "ab")
         self._log_fh.write(f"\n===== bench: start: {' '.join(cmd)}\n".encode())
         self._log_fh.flush()
