@@ -9,7 +9,11 @@ cd "$ROOT"
 [ "$(id -u)" -eq 0 ] || { echo "e2e: must run as root" >&2; exit 2; }
 NS="corral-e2e-$$"
 export CORRAL_TEST_IMAGES="${CORRAL_TEST_IMAGES:-$ROOT/.cache/test-images}"
-tools/make-test-images "$CORRAL_TEST_IMAGES" || { echo "e2e: building test images failed" >&2; exit 1; }
+# The real Debian cloud image (mmdebstrap from the host's apt sources, a few
+# minutes the first time, cached after) is part of the run unless CORRAL_TEST_DEBIAN=0.
+DEBIAN_FLAG=(--with-debian)
+[ "${CORRAL_TEST_DEBIAN:-1}" = 0 ] && DEBIAN_FLAG=()
+tools/make-test-images "${DEBIAN_FLAG[@]}" "$CORRAL_TEST_IMAGES" || { echo "e2e: building test images failed" >&2; exit 1; }
 # libvirtd's sockets are machine-wide: one user at a time (benchmarks take the same lock).
 exec 9>/run/corral-libvirt.lock
 flock -w 1800 9 || { echo "e2e: another run holds /run/corral-libvirt.lock" >&2; exit 1; }

@@ -1,0 +1,72 @@
+"""The real Debian 12 cloud image (systemd + cloud-init, built by
+`tools/make-test-images --with-debian`) as a KubeVirt containerDisk VM:
+cloud-init consumes corrald's NoCloud seed, sets the hostname and writes a
+file, and both show on the serial console (`kubectl logs` of the launcher
+pod). Slow under TCG (minutes), so it runs when the image exists in
+$CORRAL_TEST_IMAGES (tools/e2e.sh builds it unless CORRAL_TEST_DEBIAN=0)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import IMAGES_DIR, unique
+from test_vms import corral, launcher_pod, wait_for
+
+DEBIAN = "localhost/corral-test/debian-cloud:latest"
+TARBALL = Path(IMAGES_DIR) / "debian-cloud.tar"
+
+pytestmark = pytest.mark.skipif(not TARBALL.exists(),
+                                reason=f"{TARBALL} not built (tools/e2e.sh builds it unless CORRAL_TEST_DEBIAN=0)")
+
+USER_DATA = """#cloud-config
+hostname: {host}
+write_files:
+  - path: /etc/corral-marker
+    content: "{marker}"
+runcmd:
+  - [sh, -c, 'echo "corral-check: host=$(hostname) file=$(cat /etc/corral-marker)" > /dev/ttyS0']
+"""
+
+
+def debian_vm(name: str, ns: str, host: str, marker: str) -> dict:
+    return {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": {"runStrategy": "Always",
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"domain": {"cpu": {"cores": 1}, "memory": {"guest": "1Gi"},
+                                                      "devices": {"disks": [{"name": "root", "disk": {"bus": "virtio"}},
+                                                                            {"name": "cloudinit", "disk": {"bus": "virtio"}}],
+                                                                  "interfaces": [{"name": "default", "masquerade": {}}]}},
+                                           "networks": [{"name": "default", "pod": {}}],
+                                           "terminationGracePeriodSeconds": 0,
+                                           "volumes": [{"name": "root", "containerDisk": {"image": DEBIAN, "imagePullPolicy": "Never"}},
+                                                       {"name": "cloudinit", "cloudInitNoCloud": {
+                                                           "userData": USER_DATA.format(host=host, marker=marker)}}]}}}}
+
+
+def test_debian_cloud_init_applies_user_data(node, ns):
+    # The node watches its import drop dir: the 300 MB image is imported while it runs.
+    shutil.copy(TARBALL, node.data_dir / "images" / "import" / TARBALL.name)
+    wait_for(lambda: DEBIAN in corral(node, "image", "ls", "--data-dir", str(node.data_dir)), 300,
+             "debian-cloud imported", interval=2)
+
+    name, host, marker = unique("deb"), unique("corral-deb"), unique("written-by-cloud-init")
+    t0 = time.monotonic()
+    node.kubectl("apply", "-f", "-", input=json.dumps(debian_vm(name, ns, host, marker)))
+    wait_for(lambda: node.kubectl_json("get", "vmi", name, "-n", ns).get("status", {}).get("phase") == "Running"
+             if node.kubectl("get", "vmi", name, "-n", ns, check=False).returncode == 0 else False,
+             300, "VMI Running", interval=2)
+    pod = launcher_pod(node, ns, name)["metadata"]["name"]
+    want = f"corral-check: host={host} file={marker}"
+    wait_for(lambda: want in node.kubectl("logs", pod, "-n", ns, check=False).stdout, 900,
+             "cloud-init's runcmd line on the console", interval=5)
+    log = node.kubectl("logs", pod, "-n", ns).stdout
+    # cloud-init itself says it ran (its final-message goes to the console too).
+    assert "Cloud-init" in log and "finished" in log, log[-3000:]
+    print(f"\ndebian-cloud through corrald under TCG: user-data applied {time.monotonic() - t0:.0f}s after apply")
+    node.kubectl("delete", "vm", name, "-n", ns, "--wait=true", "--timeout=120s", timeout=150)
