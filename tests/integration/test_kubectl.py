@@ -923,3 +923,23 @@ def test_namespace_deletion_removes_contents(corrald, tmp_path):
         assert names_in(corrald, "get", "pods,vm,deploy", "-n", name) == set()
     finally:
         corrald.kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
+def test_subresource_discovery_verbs_and_kinds(corrald):
+    """Subresources say what they answer, as kube-apiserver 1.32 does
+    (RBAC tooling and `kubectl auth can-i` read these)."""
+    s = corrald.session()
+    legacy = {r["name"]: r for r in s.get(f"{corrald.url}/api/v1").json()["resources"]}
+    assert legacy["pods/exec"]["verbs"] == ["create", "get"] and legacy["pods/exec"]["kind"] == "PodExecOptions"
+    assert legacy["pods/log"]["verbs"] == ["get"] and legacy["pods/log"]["kind"] == "Pod"
+    assert legacy["pods/binding"]["verbs"] == ["create"] and legacy["pods/binding"]["kind"] == "Binding"
+    assert legacy["pods/status"]["verbs"] == ["get", "patch", "update"]
+    token = legacy["serviceaccounts/token"]
+    assert (token["group"], token["version"], token["kind"], token["verbs"]) == \
+        ("authentication.k8s.io", "v1", "TokenRequest", ["create"]), token
+    assert "group" not in legacy["pods/status"]
+    agg = s.get(f"{corrald.url}/api", headers={"Accept": "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"}).json()
+    pods = next(r for r in agg["items"][0]["versions"][0]["resources"] if r["resource"] == "pods")
+    subs = {x["subresource"]: x for x in pods["subresources"]}
+    assert subs["portforward"]["verbs"] == ["create", "get"]
+    assert subs["portforward"]["responseKind"]["kind"] == "PodPortForwardOptions"

@@ -32,11 +32,13 @@ enum Discovery {
         return doc
     }
 
-    static let subresourceVerbs: [JSONValue] = ["get", "patch", "update"]
+    static func subresourceVerbs(_ t: ResourceType, _ sub: String) -> JSONValue {
+        .array(SubresourceDiscovery.verbs(resource: t.resource, sub: sub).map { .string($0) })
+    }
 
     /// The Kind a subresource answers with.
     static func subresourceKind(_ t: ResourceType, _ sub: String) -> (group: String, version: String, kind: String) {
-        sub == "scale" ? ("autoscaling", "v1", "Scale") : (t.group, t.version, t.kind)
+        SubresourceDiscovery.kind(group: t.group, version: t.version, kind: t.kind, resource: t.resource, sub: sub)
     }
 
     static func resourceList(_ registry: ResourceRegistry, group: String, version: String) -> JSONValue? {
@@ -52,8 +54,9 @@ enum Discovery {
             for sub in t.subresources {
                 let k = subresourceKind(t, sub)
                 var s: JSONValue = ["name": .string("\(t.resource)/\(sub)"), "singularName": "", "namespaced": .bool(t.namespaced),
-                                    "kind": .string(k.kind), "verbs": .array(subresourceVerbs)]
-                if sub == "scale" { s["group"] = "autoscaling"; s["version"] = "v1" }
+                                    "kind": .string(k.kind), "verbs": subresourceVerbs(t, sub)]
+                // Legacy discovery names the group/version only when it differs from the parent's.
+                if k.group != t.group || k.version != t.version { s["group"] = .string(k.group); s["version"] = .string(k.version) }
                 resources.append(s)
             }
         }
@@ -81,7 +84,7 @@ enum Discovery {
                             let k = subresourceKind(t, sub)
                             return ["subresource": .string(sub),
                                     "responseKind": ["group": .string(k.group), "version": .string(k.version), "kind": .string(k.kind)],
-                                    "verbs": .array(subresourceVerbs)]
+                                    "verbs": subresourceVerbs(t, sub)]
                         })
                     }
                     return r
