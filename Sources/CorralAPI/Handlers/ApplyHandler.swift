@@ -1,10 +1,11 @@
 import CorralModel
 import Foundation
 
-/// Server-side apply (PATCH application/apply-patch+yaml), first cut: the
-/// applied configuration is merged onto the live object with the type's
-/// strategic rules, or creates it. Per-field ownership and conflict
-/// detection are not built yet (see the API-semantics issue).
+/// Server-side apply (PATCH application/apply-patch+yaml) with field
+/// ownership, as kube-apiserver does it: the applied configuration is merged
+/// structurally (CorralModel/Apply), conflicts with other managers answer
+/// 409 unless `force=true`, fields the manager stopped applying are removed
+/// when nobody else owns them, and a missing object is created.
 struct ApplyHandler {
     let server: APIServer
 
@@ -14,36 +15,49 @@ struct ApplyHandler {
         }
         let type = ctx.type
         let name = ctx.info.name!
+        guard case .object = patch else { throw APIError.badRequest("the body of the request was not a JSON object") }
         if let n = patch[path: ["metadata", "name"]]?.stringValue, n != name {
             throw APIError.badRequest("the name of the object (\(n)) does not match the name on the URL (\(name))")
         }
+        if let v = patch["apiVersion"]?.stringValue, !v.isEmpty, v != type.apiVersion {
+            throw ApplyError.versionMismatch(patch: v, expected: type.apiVersion).apiError
+        }
+        // Parsed like Go's strconv.ParseBool (the Python client sends "True").
+        let force = ["1", "t", "T", "true", "TRUE", "True"].contains(ctx.param("force") ?? "")
+        let recorder = ManagedFieldsRecorder(ctx)
+        let fm = recorder.fieldManager()
         let objects = server.objects
         do {
-            let updated = try await objects.modify(type, namespace: ctx.info.namespace, name: name, dryRun: ctx.dryRun) { cur in
-                var merged = Patch.supportsStrategic(storageKey: type.storageKey)
-                    ? try Patch.applyStrategicMergePatch(patch, to: cur, storageKey: type.storageKey)
-                    : Patch.applyMergePatch(patch, to: cur)
-                merged.set(path: ["metadata", "resourceVersion"], to: cur[path: ["metadata", "resourceVersion"]])
-                merged.set(path: ["metadata", "managedFields"], to: Self.managedFields(cur, manager: manager, apiVersion: type.apiVersion))
+            let updated = try await objects.modify(type, namespace: ctx.info.namespace, name: name, subresource: ctx.info.subresource,
+                                                   dryRun: ctx.dryRun) { cur in
+                let managed = (try? ManagedFields.decode(cur[path: ["metadata", "managedFields"]])) ?? []
+                let result = try Self.run { try fm.apply(live: cur, config: patch, managed: managed, manager: manager, force: force) }
+                var merged = result.object
+                // The stored resourceVersion applies unless the configuration sets one (a precondition).
+                if patch[path: ["metadata", "resourceVersion"]] == nil {
+                    merged.set(path: ["metadata", "resourceVersion"], to: cur[path: ["metadata", "resourceVersion"]])
+                }
+                merged.set(path: ["metadata", "managedFields"], to: ManagedFields.encode(result.managed))
                 return merged
             }
             return try APIServer.json(200, updated)
-        } catch let e as APIError where e.code == 404 && e.kind == type.resource {
-            var obj = patch
-            obj.set(path: ["metadata", "name"], to: .string(name))
-            obj.set(path: ["metadata", "managedFields"], to: Self.managedFields(nil, manager: manager, apiVersion: type.apiVersion))
+        } catch let e as APIError where e.code == 404 && e.kind == type.resource && ctx.info.subresource == nil {
+            var config = patch
+            config.set(path: ["metadata", "name"], to: .string(name))
+            let result = try Self.run { try fm.apply(live: nil, config: config, managed: [], manager: manager, force: force) }
+            var obj = result.object
+            obj.set(path: ["metadata", "managedFields"], to: ManagedFields.encode(result.managed))
             let created = try await objects.create(type, namespace: ctx.info.namespace, object: obj, dryRun: ctx.dryRun)
             return try APIServer.json(201, created)
         }
     }
 
-    /// Records `manager` as an Apply manager (without per-field sets yet).
-    static func managedFields(_ cur: JSONValue?, manager: String, apiVersion: String) -> JSONValue {
-        var entries = (cur?[path: ["metadata", "managedFields"]]?.arrayValue ?? []).filter {
-            !($0["manager"]?.stringValue == manager && $0["operation"]?.stringValue == "Apply")
+    /// Runs field-manager code, turning its errors into API errors.
+    static func run<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as ApplyError {
+            throw e.apiError
         }
-        entries.append(["manager": .string(manager), "operation": "Apply", "apiVersion": .string(apiVersion),
-                        "time": .string(ObjectLifecycle.timestamp(Date())), "fieldsType": "FieldsV1", "fieldsV1": .object(JSONObject())])
-        return .array(entries)
     }
 }

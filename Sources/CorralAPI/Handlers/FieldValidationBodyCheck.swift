@@ -13,6 +13,8 @@ struct BodyCheck {
     let catalog: SchemaCatalog
     let name: String?
     let namespace: String?
+    /// A custom resource's openAPIV3Schema: unknown fields are then the ones structural pruning drops.
+    var customSchema: JSONValue? = nil
 
     /// Custom resources in a real cluster (KubeVirt, CDI, Multus: schemas not named io.k8s.*)
     /// report type errors as schema validation (422), not as decode errors.
@@ -33,6 +35,14 @@ struct BodyCheck {
             return  // the verb reports malformed bodies
         }
         if singleNode { outcome.warnings += SingleNodeWarnings.warnings(for: body, storageKey: type.storageKey) }
+        if let customSchema {
+            guard describesBody(body) else { return }
+            let errors = StrictDecoding.errors(unknown: [], duplicates: duplicates)
+                + StructuralSchema.prune(body, schema: customSchema).unknown.map { "unknown field \"\($0)\"" }
+            return try report(errors, &outcome) {
+                APIError.badRequest(StrictDecoding.cannotBeHandled(kind: kind, version: version, detail: StrictDecoding.message(errors)))
+            }
+        }
         guard let schema, describesBody(body) else { return }
         let scan = FieldValidator(catalog: catalog).scan(body, schema: schema, definition: definition)
         if let first = scan.mismatches.first {
@@ -67,6 +77,13 @@ struct BodyCheck {
         if singleNode && contentType != PatchKinds.json {
             outcome.warnings += SingleNodeWarnings.warnings(for: patch, storageKey: type.storageKey)
         }
+        if let customSchema {
+            // JSON patches are pruned after they apply; merge patches are checked as partial objects.
+            guard contentType == PatchKinds.merge else { return }
+            let errors = StrictDecoding.errors(unknown: [], duplicates: duplicates)
+                + StructuralSchema.prune(patch, schema: customSchema, reportNulls: false).unknown.map { "unknown field \"\($0)\"" }
+            return try report(errors, &outcome) { Self.invalidPatch(StrictDecoding.goValueString(patch), detail: StrictDecoding.message(errors)) }
+        }
         guard let schema else { return }
         let validator = FieldValidator(catalog: catalog, strategicPatch: contentType == PatchKinds.strategic)
         let scan = contentType == PatchKinds.json ? validator.scanJSONPatch(patch, schema: schema)
@@ -91,6 +108,14 @@ struct BodyCheck {
         if !duplicates.isEmpty {
             let detail = "error converting YAML to JSON: yaml: unmarshal errors:\n" + duplicates.map { "  \($0)" }.joined(separator: "\n")
             try report([detail], &outcome) { APIError.badRequest("error strict decoding YAML: \(detail)") }
+        }
+        let ns0 = body[path: ["metadata", "namespace"]]?.stringValue ?? namespace ?? ""
+        if let customSchema {
+            let unknown = describesBody(body) ? StructuralSchema.prune(body, schema: customSchema).unknown : []
+            guard !unknown.isEmpty else { return }
+            let lines = unknown.map { ".\($0): field not declared in schema" }
+            let detail = lines.count == 1 ? lines[0] : "errors:\n" + lines.map { "  " + $0 }.joined(separator: "\n")
+            throw APIError(code: 500, reason: "", message: "failed to create typed patch object (\(ns0)/\(body[path: ["metadata", "name"]]?.stringValue ?? name ?? ""); \(type.group)/\(version), Kind=\(kind)): \(detail)")
         }
         guard let schema, describesBody(body) else { return }
         let scan = FieldValidator(catalog: catalog).scan(body, schema: schema, definition: definition)

@@ -33,7 +33,8 @@ enum FieldValidationGate {
         let definition = catalog.definitionName(group: group, version: version, kind: kind)
         let schema = definition.flatMap(catalog.definition)
         var check = BodyCheck(type: type, kind: kind, version: version, directive: directive, schema: schema,
-                              definition: definition, catalog: catalog, name: info.name, namespace: info.namespace)
+                              definition: definition, catalog: catalog, name: info.name, namespace: info.namespace,
+                              customSchema: isScale ? nil : type.custom?.schema)
         if info.verb == "patch" {
             try check.patch(&outcome, contentType: contentType, singleNode: info.subresource == nil)
         } else {

@@ -62,7 +62,8 @@ struct ResourceHandlers {
 
     func create(_ ctx: RequestContext) async throws -> HTTPResponse {
         let body = try decodeBody(ctx)
-        let created = try await objects.create(ctx.type, namespace: ctx.info.namespace, object: body, dryRun: ctx.dryRun)
+        let created = try await objects.create(ctx.type, namespace: ctx.info.namespace, object: body, dryRun: ctx.dryRun,
+                                               finish: ManagedFieldsRecorder(ctx).hook)
         return try respond(201, created, ctx)
     }
 
@@ -70,7 +71,7 @@ struct ResourceHandlers {
         let body = try decodeBody(ctx)
         let sub = ctx.info.subresource == "finalize" ? nil : ctx.info.subresource
         let updated = try await objects.update(ctx.type, namespace: ctx.info.namespace, name: ctx.info.name!, object: body,
-                                               subresource: sub, dryRun: ctx.dryRun)
+                                               subresource: sub, dryRun: ctx.dryRun, finish: ManagedFieldsRecorder(ctx, subresource: sub ?? "").hook)
         return try respond(200, updated, ctx)
     }
 
@@ -91,7 +92,7 @@ struct ResourceHandlers {
         }
         guard PatchKinds.all.contains(contentType) else { throw APIError.unsupportedMediaType(contentType) }
         let updated = try await objects.modify(type, namespace: ctx.info.namespace, name: name, subresource: ctx.info.subresource,
-                                               dryRun: ctx.dryRun) { current in
+                                               dryRun: ctx.dryRun, finish: ManagedFieldsRecorder(ctx).hook) { current in
             // modify() keeps the current resourceVersion unless the patch sets one (a precondition).
             try PatchKinds.apply(contentType, patch: patchBody, to: current, type: type)
         }
@@ -141,6 +142,7 @@ struct ResourceHandlers {
 
     /// The autoscaling/v1 Scale view of a workload.
     static func scale(of obj: JSONValue, type: ResourceType) -> JSONValue {
+        if let s = type.custom?.scale { return CustomResourceScale.scale(of: obj, spec: s) }  // CRD scale paths
         var selector = ""
         if let sel = obj[path: ["spec", "selector"]], let ml = sel["matchLabels"]?.objectValue {
             selector = ml.map { "\($0.key)=\($0.value.stringValue ?? "")" }.joined(separator: ",")
@@ -162,7 +164,8 @@ struct ResourceHandlers {
         let body = try decodeBody(ctx)
         let type = ctx.type
         let contentType = ctx.request.headers.first(name: "Content-Type") ?? ""
-        let updated = try await objects.modify(type, namespace: ctx.info.namespace, name: ctx.info.name!, dryRun: ctx.dryRun) { cur in
+        let updated = try await objects.modify(type, namespace: ctx.info.namespace, name: ctx.info.name!, dryRun: ctx.dryRun,
+                                               finish: ManagedFieldsRecorder(ctx, subresource: "scale").hook) { cur in
             var scaleObj = Self.scale(of: cur, type: type)
             if patch {
                 let ct = contentType.split(separator: ";").first.map { String($0).lowercased() } ?? ""
@@ -178,7 +181,9 @@ struct ResourceHandlers {
                 throw APIError.invalid(type, ctx.info.name!, [.invalid("spec.replicas", scaleObj[path: ["spec", "replicas"]] ?? .null, "must be greater than or equal to 0")])
             }
             var next = cur
-            next.set(path: ["spec", "replicas"], to: .int(replicas))
+            if let s = type.custom?.scale { next = CustomResourceScale.settingReplicas(next, replicas, spec: s) } else {
+                next.set(path: ["spec", "replicas"], to: .int(replicas))
+            }
             return next
         }
         return try APIServer.json(200, Self.scale(of: updated, type: type))

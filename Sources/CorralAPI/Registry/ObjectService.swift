@@ -46,6 +46,10 @@ public final class ObjectService: @unchecked Sendable {
     let namespaceType: ResourceType
     let serviceCIDR = (base: UInt32(10 << 24 | 43 << 16), size: UInt32(1 << 16))
 
+    /// Called with (stored object or nil on create, object about to be written); returns
+    /// the object to write (the API handlers record managedFields here).
+    public typealias WriteHook = (_ old: JSONValue?, _ new: JSONValue) throws -> JSONValue
+
     public init(store: SQLiteStore, registry: ResourceRegistry) {
         self.store = store
         self.registry = registry
@@ -67,9 +71,13 @@ public final class ObjectService: @unchecked Sendable {
     // MARK: create
 
     /// Creates an object; returns it as stored. With `dryRun` nothing is written.
-    public func create(_ type: ResourceType, namespace: String?, object: JSONValue, dryRun: Bool = false) async throws -> JSONValue {
-        let prepared = try ObjectLifecycle.prepareCreate(object, type: type, namespace: type.namespaced ? namespace : nil,
-                                                         now: Date(), uid: UUID().uuidString.lowercased())
+    public func create(_ type: ResourceType, namespace: String?, object: JSONValue, dryRun: Bool = false,
+                       finish: WriteHook? = nil) async throws -> JSONValue {
+        let generic = try ObjectLifecycle.prepareCreate(object, type: type, namespace: type.namespaced ? namespace : nil,
+                                                        now: Date(), uid: UUID().uuidString.lowercased())
+        // CRDs and custom resources: defaulting, pruning, schema validation (CRD/CustomResourceAdmission.swift).
+        var prepared = try CustomResourceAdmission.admit(generic, old: nil, type: type, subresource: nil)
+        if let finish { prepared = try finish(nil, prepared) }
         let name = prepared[path: ["metadata", "name"]]?.stringValue ?? ""
         let k = key(type, prepared[path: ["metadata", "namespace"]]?.stringValue, name)
         let nsKey = ObjectKey(namespaceType.storageKey, namespace: "", name: k.namespace)
@@ -100,11 +108,13 @@ public final class ObjectService: @unchecked Sendable {
     /// Replaces an object (PUT), or its status with `subresource` "status".
     /// With `createIfMissing`, a PUT of a missing object creates it.
     public func update(_ type: ResourceType, namespace: String?, name: String, object: JSONValue,
-                       subresource: String? = nil, dryRun: Bool = false) async throws -> JSONValue {
+                       subresource: String? = nil, dryRun: Bool = false, finish: WriteHook? = nil) async throws -> JSONValue {
         let k = key(type, namespace, name)
         let body: (inout WriteTxn) throws -> JSONValue = { txn in
             guard let old = try txn.get(k) else { throw APIError.notFound(type, name) }
-            let new = try ObjectLifecycle.prepareUpdate(object, old: old, type: type, subresource: subresource)
+            var new = try CustomResourceAdmission.admit(ObjectLifecycle.prepareUpdate(object, old: old, type: type, subresource: subresource),
+                                                        old: old, type: type, subresource: subresource)
+            if let finish { new = try finish(old, new) }
             if dryRun { return new }
             return try ObjectService.commitUpdate(&txn, k, new: new, old: old)
         }
@@ -114,7 +124,7 @@ public final class ObjectService: @unchecked Sendable {
     /// Reads, transforms and writes an object in one transaction (patches,
     /// controllers). `transform` gets the current object and returns the new one.
     public func modify(_ type: ResourceType, namespace: String?, name: String, subresource: String? = nil, dryRun: Bool = false,
-                       _ transform: @escaping (JSONValue) throws -> JSONValue) async throws -> JSONValue {
+                       finish: WriteHook? = nil, _ transform: @escaping (JSONValue) throws -> JSONValue) async throws -> JSONValue {
         let k = key(type, namespace, name)
         let body: (inout WriteTxn) throws -> JSONValue = { txn in
             guard let old = try txn.get(k) else { throw APIError.notFound(type, name) }
@@ -123,7 +133,9 @@ public final class ObjectService: @unchecked Sendable {
             if input[path: ["metadata", "resourceVersion"]] == nil {
                 input.set(path: ["metadata", "resourceVersion"], to: old[path: ["metadata", "resourceVersion"]])
             }
-            let new = try ObjectLifecycle.prepareUpdate(input, old: old, type: type, subresource: subresource)
+            var new = try CustomResourceAdmission.admit(ObjectLifecycle.prepareUpdate(input, old: old, type: type, subresource: subresource),
+                                                        old: old, type: type, subresource: subresource)
+            if let finish { new = try finish(old, new) }
             if dryRun { return new }
             return try ObjectService.commitUpdate(&txn, k, new: new, old: old)
         }
@@ -175,6 +187,8 @@ public final class ObjectService: @unchecked Sendable {
             case "Foreground": if !fins.contains("foregroundDeletion") { fins.append("foregroundDeletion") }
             default: break
             }
+            // A CRD keeps its cleanup finalizer until its objects are gone (kube's CRD REST Delete).
+            for f in CustomResourceAdmission.deletionFinalizers(type) where !alreadyDeleting && !fins.contains(f) { fins.append(f) }
             let nsHeld = type.storageKey == "namespaces" && !(obj[path: ["spec", "finalizers"]]?.arrayValue ?? []).isEmpty
             if fins.isEmpty && !nsHeld {
                 if dryRun { return .deleted(obj) }

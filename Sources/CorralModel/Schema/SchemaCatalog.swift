@@ -5,11 +5,13 @@ import Foundation
 /// first time it is asked for. Safe to use from any thread.
 public final class SchemaCatalog: @unchecked Sendable {
     /// The catalog of the built-in table.
-    public static let shared = SchemaCatalog(source: SchemaCatalog.source)
+    public static let shared = SchemaCatalog(source: SchemaCatalog.source + "\n" + SchemaCatalog.apiExtensionsSource)
 
     private var raw: [String: Substring] = [:]
     private var kinds: [String: String] = [:]
     private var parsed: [String: SchemaNode] = [:]
+    /// Names added at run time with `register`.
+    private var dynamic = Set<String>()
     private let lock = NSLock()
 
     /// Indexes a table in the generator's line format (`K`/`D` lines).
@@ -26,12 +28,43 @@ public final class SchemaCatalog: @unchecked Sendable {
 
     private static func key(_ group: String, _ version: String, _ kind: String) -> String { "\(group)/\(version)/\(kind)" }
 
-    /// Every definition name in the table.
-    public var definitionNames: [String] { raw.keys.sorted() }
+    /// Every definition name in the table (and added at run time).
+    public var definitionNames: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return Array(Set(raw.keys).union(dynamic)).sorted()
+    }
 
     /// The definition name that describes group/version/kind, e.g. io.k8s.api.core.v1.Pod.
     public func definitionName(group: String, version: String, kind: String) -> String? {
-        kinds[Self.key(group, version, kind)]
+        lock.lock()
+        defer { lock.unlock() }
+        return kinds[Self.key(group, version, kind)]
+    }
+
+    /// Adds definitions at run time (custom resources' schemas), replacing ones
+    /// of the same name, and maps each (group, version, kind) to its definition.
+    public func register(definitions: [String: SchemaNode], kinds newKinds: [(group: String, version: String, kind: String, definition: String)]) {
+        lock.lock()
+        defer { lock.unlock() }
+        for (name, node) in definitions {
+            parsed[name] = node
+            dynamic.insert(name)
+        }
+        for k in newKinds { kinds[Self.key(k.group, k.version, k.kind)] = k.definition }
+    }
+
+    /// Removes definitions and kinds added with `register`; built-in ones stay.
+    public func unregister(definitions names: [String], kinds gone: [(group: String, version: String, kind: String)]) {
+        lock.lock()
+        defer { lock.unlock() }
+        for k in gone where kinds[Self.key(k.group, k.version, k.kind)].map(dynamic.contains) ?? true {
+            kinds[Self.key(k.group, k.version, k.kind)] = nil
+        }
+        for name in names where dynamic.contains(name) {
+            parsed[name] = nil
+            dynamic.remove(name)
+        }
     }
 
     /// The definition `name`, parsed.

@@ -50,15 +50,16 @@ public enum TablePrinter {
     /// Printers by `ResourceType.storageKey`; each file adds its own types.
     static let printers: [String: Printer] = {
         var all: [String: Printer] = [:]
-        for group in [corePrinters, workloadPrinters, clusterPrinters, kubeVirtPrinters] {
+        for group in [corePrinters, workloadPrinters, clusterPrinters, kubeVirtPrinters, crdPrinters] {
             all.merge(group) { a, _ in a }
         }
         return all
     }()
 
-    /// The printer for `type`: a specific one, else NAME and AGE.
+    /// The printer for `type`: its CRD's columns, a specific one, else NAME and AGE.
     static func printer(for type: ResourceType) -> Printer {
-        printers[type.storageKey] ?? Printer(columns: [nameColumn, ageColumn]) { obj, now in
+        if let custom = type.custom { return customResourcePrinter(custom) }
+        return printers[type.storageKey] ?? Printer(columns: [nameColumn, ageColumn]) { obj, now in
             [.string(name(obj)), .string(age(obj, now))]
         }
     }

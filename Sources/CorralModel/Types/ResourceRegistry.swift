@@ -1,34 +1,58 @@
+import Foundation
+
 /// The set of types the server serves, looked up by URL parts or by kind.
+/// Custom resources are added and removed while the server runs, so every
+/// access goes through a lock; readers get snapshots.
 public final class ResourceRegistry: @unchecked Sendable {
-    public private(set) var types: [ResourceType] = []
+    private var all: [ResourceType] = []
     private var byPath: [String: ResourceType] = [:]
     private var byKind: [String: ResourceType] = [:]
+    private let lock = NSLock()
 
     public init(_ types: [ResourceType]) {
-        for t in types { register(t) }
+        for t in types { insert(t) }
     }
 
-    /// Adds a type (later: CRDs). Replaces one with the same group/version/resource.
+    /// Every served type, in registration order (a snapshot).
+    public var types: [ResourceType] { locked { all } }
+
+    /// Adds a type. Replaces one with the same group/version/resource.
     public func register(_ t: ResourceType) {
-        types.removeAll { $0.group == t.group && $0.version == t.version && $0.resource == t.resource }
-        types.append(t)
-        byPath["\(t.group)/\(t.version)/\(t.resource)"] = t
-        byKind["\(t.apiVersion)/\(t.kind)"] = t
+        locked { insert(t) }
+    }
+
+    /// Replaces every type served for the CRD `crdName` with `types` in one step
+    /// (an empty list unregisters the CRD). Built-in types are never replaced.
+    public func setCustomTypes(_ types: [ResourceType], forCRD crdName: String) {
+        locked {
+            let builtin = Set(all.filter { $0.custom == nil }.map(Self.pathKey))
+            all.removeAll { $0.custom?.crdName == crdName }
+            for t in types where !builtin.contains(Self.pathKey(t)) {
+                all.removeAll { Self.pathKey($0) == Self.pathKey(t) }
+                all.append(t)
+            }
+            reindex()
+        }
+    }
+
+    /// The types currently served for the CRD `crdName`.
+    public func customTypes(forCRD crdName: String) -> [ResourceType] {
+        locked { all.filter { $0.custom?.crdName == crdName } }
     }
 
     /// The type at /api[s]/GROUP/VERSION/RESOURCE.
     public func lookup(group: String, version: String, resource: String) -> ResourceType? {
-        byPath["\(group)/\(version)/\(resource)"]
+        locked { byPath["\(group)/\(version)/\(resource)"] }
     }
 
     /// The type stored under a storage key (first registered version).
     public func lookup(storageKey: String) -> ResourceType? {
-        types.first { $0.storageKey == storageKey }
+        locked { all.first { $0.storageKey == storageKey } }
     }
 
     /// The type named by an object's apiVersion and kind.
     public func lookup(apiVersion: String, kind: String) -> ResourceType? {
-        byKind["\(apiVersion)/\(kind)"]
+        locked { byKind["\(apiVersion)/\(kind)"] }
     }
 
     /// Group names in discovery order (core first, then as registered).
@@ -47,6 +71,30 @@ public final class ResourceRegistry: @unchecked Sendable {
 
     public func types(group: String, version: String) -> [ResourceType] {
         types.filter { $0.group == group && $0.version == version }
+    }
+
+    private static func pathKey(_ t: ResourceType) -> String { "\(t.group)/\(t.version)/\(t.resource)" }
+
+    private func insert(_ t: ResourceType) {
+        all.removeAll { $0.group == t.group && $0.version == t.version && $0.resource == t.resource }
+        all.append(t)
+        byPath[Self.pathKey(t)] = t
+        byKind["\(t.apiVersion)/\(t.kind)"] = t
+    }
+
+    private func reindex() {
+        byPath = [:]
+        byKind = [:]
+        for t in all {
+            byPath[Self.pathKey(t)] = t
+            byKind["\(t.apiVersion)/\(t.kind)"] = t
+        }
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
     }
 
     /// Every type Kubernetes' own single-node distribution would serve here.
@@ -86,6 +134,7 @@ public final class ResourceRegistry: @unchecked Sendable {
             ResourceType(group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectRulesReview", resource: "selfsubjectrulesreviews", namespaced: false, verbs: ["create"]),
             ResourceType(group: "authorization.k8s.io", version: "v1", kind: "SubjectAccessReview", resource: "subjectaccessreviews", namespaced: false, verbs: ["create"]),
             ResourceType(group: "authorization.k8s.io", version: "v1", kind: "LocalSubjectAccessReview", resource: "localsubjectaccessreviews", verbs: ["create"]),
+            ResourceType(group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition", resource: "customresourcedefinitions", namespaced: false, shortNames: ["crd", "crds"], categories: ["api-extensions"], subresources: ["status"]),
             ResourceType(group: "coordination.k8s.io", version: "v1", kind: "Lease", resource: "leases"),
             ResourceType(group: "storage.k8s.io", version: "v1", kind: "StorageClass", resource: "storageclasses", namespaced: false, shortNames: ["sc"]),
             ResourceType(group: "events.k8s.io", version: "v1", kind: "Event", resource: "events", shortNames: ["ev"]),

@@ -15,10 +15,18 @@ public struct ResourceType: Sendable, Hashable {
     public var subresources: [String]
     /// Verbs served and shown in discovery; review types (SelfSubjectAccessReview...) serve only "create".
     public var verbs: [String]
+    /// Singular resource name ("pod"); the lower-cased kind unless a CRD names another.
+    public var singular: String
+    /// Kind of the list ("PodList"); kind + "List" unless a CRD names another.
+    public var listKind: String
+    /// What a CustomResourceDefinition declares for this version (schema, columns, scale);
+    /// nil for built-in types.
+    public var custom: CustomResourceVersion?
 
     public init(group: String, version: String, kind: String, resource: String, namespaced: Bool = true,
                 shortNames: [String] = [], categories: [String] = [], subresources: [String] = [],
-                verbs: [String] = ResourceType.storedVerbs) {
+                verbs: [String] = ResourceType.storedVerbs, singular: String? = nil, listKind: String? = nil,
+                custom: CustomResourceVersion? = nil) {
         self.group = group
         self.version = version
         self.kind = kind
@@ -28,13 +36,13 @@ public struct ResourceType: Sendable, Hashable {
         self.categories = categories
         self.subresources = subresources
         self.verbs = verbs
+        self.singular = singular ?? kind.lowercased()
+        self.listKind = listKind ?? kind + "List"
+        self.custom = custom
     }
 
     /// "v1" or "apps/v1".
     public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
-    /// "pod".
-    public var singular: String { kind.lowercased() }
-    public var listKind: String { kind + "List" }
     /// Storage key: group and resource, independent of version.
     public var storageKey: String { group.isEmpty ? resource : "\(resource).\(group)" }
     /// "apps/v1, Resource=deployments" style name for messages: "deployments.apps".

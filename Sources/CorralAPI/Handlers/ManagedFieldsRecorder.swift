@@ -1,0 +1,76 @@
+import CorralModel
+import Foundation
+
+/// Records metadata.managedFields for the writes clients make through the
+/// REST handlers (create, update, non-apply patch, scale): the fields a
+/// write changed become owned by its field manager, as kube-apiserver does.
+/// Controllers writing through ObjectService directly are not recorded.
+struct ManagedFieldsRecorder {
+    let type: ResourceType
+    /// "" for the main resource, else "status" or "scale".
+    let subresource: String
+    let manager: String
+    let now: Date
+
+    init(_ ctx: RequestContext, subresource: String? = nil) {
+        type = ctx.type
+        self.subresource = subresource ?? ctx.info.subresource ?? ""
+        manager = Self.manager(ctx)
+        now = Date()
+    }
+
+    /// `?fieldManager=`, else what kube derives from the User-Agent: the
+    /// product name before the first "/", printable characters only, at most 128 bytes.
+    static func manager(_ ctx: RequestContext) -> String {
+        if let m = ctx.param("fieldManager"), !m.isEmpty { return m }
+        return userAgentPrefix(ctx.request.headers.first(name: "User-Agent") ?? "")
+    }
+
+    static func userAgentPrefix(_ ua: String) -> String {
+        var out = ""
+        for ch in ua.prefix(while: { $0 != "/" }) where !ch.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            if out.utf8.count + String(ch).utf8.count > 128 { break }
+            out.append(ch)
+        }
+        return out
+    }
+
+    /// The field manager of this write's type and endpoint.
+    func fieldManager() -> FieldManager {
+        FieldManager(schema: ApplySchema.forKind(storageKey: type.storageKey, group: type.group, version: type.version, kind: type.kind),
+                     apiVersion: type.apiVersion, subresource: subresource,
+                     hasStatusSubresource: type.subresources.contains("status"), now: ObjectLifecycle.timestamp(now))
+    }
+
+    /// The write hook for ObjectService: `new` (about to be stored) with
+    /// managedFields updated for the change from `old` (nil on create).
+    /// Never fails the write: on a bookkeeping error the previous entries stay.
+    var hook: ObjectService.WriteHook {
+        { old, new in self.record(old: old, new: new) }
+    }
+
+    func record(old: JSONValue?, new: JSONValue) -> JSONValue {
+        let (baseJSON, base) = baseEntries(old: old, new: new)
+        var out = new
+        do {
+            let entries = try fieldManager().update(live: old, new: new, managed: base, manager: manager)
+            // Unchanged ownership keeps the stored JSON as is, so a no-op write stays a no-op.
+            out.set(path: ["metadata", "managedFields"], to: entries == base ? baseJSON : ManagedFields.encode(entries))
+        } catch {
+            out.set(path: ["metadata", "managedFields"], to: old?[path: ["metadata", "managedFields"]])
+        }
+        return out
+    }
+
+    /// The entries to start from: the request's own managedFields when it
+    /// sets them (a reset with `[]` clears them), else the stored ones.
+    func baseEntries(old: JSONValue?, new: JSONValue) -> (JSONValue?, [ManagedFieldsEntry]) {
+        let stored = old?[path: ["metadata", "managedFields"]]
+        let sent = new[path: ["metadata", "managedFields"]]
+        if subresource.isEmpty {
+            if ManagedFields.isReset(sent) { return (nil, []) }
+            if let sent, let entries = try? ManagedFields.decode(sent), !entries.isEmpty { return (sent, entries) }
+        }
+        return (stored, (try? ManagedFields.decode(stored)) ?? [])
+    }
+}
