@@ -36,8 +36,21 @@ struct VolumeCatalog {
                 throw v.invalid("volume \"\(name)\" has no source")
             }
             guard kinds.count == 1 else { throw v.invalid("volume \"\(name)\" sets more than one source") }
+            if [.configMap, .secret, .serviceAccount].contains(kind) { try Self.checkConfigDisk(v, kind: kind, entries: entries) }
             entries[name] = Entry(index: i, node: v, kind: kind)
             order.append(name)
+        }
+    }
+
+    /// configMap/secret/serviceAccount volumes: names, labels, and KubeVirt's one-serviceAccount rule.
+    private static func checkConfigDisk(_ v: SpecNode, kind: VolumeKind, entries: [String: Entry]) throws {
+        do {
+            _ = try ConfigDiskSource.parse(v.value ?? .null, path: v.path)
+        } catch ConfigDiskError.invalidSource(let field, let message) {
+            throw DomainConversionError.invalidField(field: field, message: message)
+        }
+        if kind == .serviceAccount, entries.values.contains(where: { $0.kind == .serviceAccount }) {
+            throw v["serviceAccount"].invalid("only one serviceAccount volume is allowed")
         }
     }
 
