@@ -73,7 +73,10 @@ final class Daemon: @unchecked Sendable {
         let compactionInterval = config.compactionInterval
         let ready = DispatchSemaphore(value: 0)
         var bootError: Error?
+        // Custom resources are served again before the API reports ready.
+        let crds = CustomResourceDefinitionController(objects: objects, logger: logger)
         Task {
+            await crds.restore()
             do {
                 try await Bootstrap.run(objects: objects, node: facts, apiPort: port, logger: logger)
                 try await RBACBootstrap.run(objects: objects, logger: logger)
@@ -92,6 +95,7 @@ final class Daemon: @unchecked Sendable {
         let nsc = NamespaceController(objects: objects, logger: logger)
         tasks.append(Task { await gc.run() })
         tasks.append(Task { await nsc.run() })
+        tasks.append(Task { await crds.run() })
         let aggregation = ClusterRoleAggregationController(objects: objects, logger: logger)
         tasks.append(Task { await aggregation.run() })
         let rsEvents = EventRecorder(objects: objects, component: "replicaset-controller", logger: logger)
@@ -105,6 +109,8 @@ final class Daemon: @unchecked Sendable {
         let launchers = LauncherController(objects: objects, logger: logger)
         tasks.append(Task { await vmc.run() })
         tasks.append(Task { await launchers.run() })
+        let vmirs = VMIReplicaSetController(objects: objects, events: EventRecorder(objects: objects, component: "virtualmachine-controller", logger: logger), logger: logger)
+        tasks.append(Task { await vmirs.run() })
         if !config.disableAgent {
             let scheduler = Scheduler(objects: objects, events: EventRecorder(objects: objects, component: "default-scheduler", logger: logger),
                                       logger: logger)

@@ -13,6 +13,7 @@ public enum TypeValidation {
         "daemonsets.apps": workload,
         "virtualmachines.kubevirt.io": virtualMachine,
         "virtualmachineinstances.kubevirt.io": { vmi in vmiSpec(vmi["spec"], path: "spec") },
+        "virtualmachineinstancereplicasets.kubevirt.io": vmiReplicaSet,
     ]
 
     /// Field problems of `obj` as a `type`.
@@ -117,6 +118,23 @@ public enum TypeValidation {
         }
         if vm[path: ["spec", "template"]] == nil { out.append(.required("spec.template")) }
         out += vmiSpec(vm[path: ["spec", "template", "spec"]], path: "spec.template.spec")
+        return out
+    }
+
+    /// KubeVirt's `ValidateVMIRSSpec`: a template, a valid VMI spec in it, and a selector selecting its labels.
+    static func vmiReplicaSet(_ rs: JSONValue) -> [FieldCause] {
+        guard rs[path: ["spec", "template"]]?.objectValue != nil else {
+            return [FieldCause(reason: "FieldValueRequired", field: "spec.template", message: VMIReplicaSetError.missingTemplate.description)]
+        }
+        var out = vmiSpec(rs[path: ["spec", "template", "spec"]], path: "spec.template.spec")
+        do {
+            let sel = try LabelSelector(json: rs[path: ["spec", "selector"]] ?? .null)
+            if !sel.matches(LabelSelector.labels(of: rs[path: ["spec", "template"]] ?? [:])) {
+                out.append(FieldCause(reason: "FieldValueInvalid", field: "spec.selector", message: VMIReplicaSetError.selectorMismatch.description))
+            }
+        } catch {
+            out.append(FieldCause(reason: "FieldValueInvalid", field: "spec.selector", message: "\(error)"))
+        }
         return out
     }
 
