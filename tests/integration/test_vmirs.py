@@ -212,3 +212,6 @@ def test_match_expressions_selector(corrald, ns):
     wait_count(corrald, ns, uid, 2)
     st = wait_for(lambda: (lambda s: s if s.get("replicas") == 2 else None)(rs_status(corrald, ns, "expr")), "status.replicas 2")
     assert st["labelSelector"] == "app in (expr),tier", st
+    # The scale subresource reports the same selector string (kubectl and autoscalers read it there).
+    scale = corrald.session().get(f"{corrald.url}/apis/kubevirt.io/v1/namespaces/{ns}/virtualmachineinstancereplicasets/expr/scale").json()
+    assert scale["status"]["selector"] == "app in (expr),tier", scale

@@ -143,10 +143,10 @@ struct ResourceHandlers {
     /// The autoscaling/v1 Scale view of a workload.
     static func scale(of obj: JSONValue, type: ResourceType) -> JSONValue {
         if let s = type.custom?.scale { return CustomResourceScale.scale(of: obj, spec: s) }  // CRD scale paths
-        var selector = ""
-        if let sel = obj[path: ["spec", "selector"]], let ml = sel["matchLabels"]?.objectValue {
-            selector = ml.map { "\($0.key)=\($0.value.stringValue ?? "")" }.joined(separator: ",")
-        }
+        // The selector in label-query form, matchExpressions included (as `kubectl get --selector` takes it);
+        // a VMIRS publishes it in status.labelSelector, its CRD's labelSelectorPath in KubeVirt.
+        let selector = obj[path: ["status", "labelSelector"]]?.stringValue
+            ?? (obj[path: ["spec", "selector"]].flatMap { try? LabelSelector(json: $0) }?.description ?? "")
         return ["kind": "Scale", "apiVersion": "autoscaling/v1",
                 "metadata": ["name": obj[path: ["metadata", "name"]] ?? "", "namespace": obj[path: ["metadata", "namespace"]] ?? "",
                              "uid": obj[path: ["metadata", "uid"]] ?? "", "resourceVersion": obj[path: ["metadata", "resourceVersion"]] ?? "",
