@@ -11,28 +11,31 @@ final class RuntimeVirtNode: VirtNode, @unchecked Sendable {
 
     init(vms: VMBackend) { self.vms = vms }
 
-    func domain(_ vmi: VMIRef) throws -> String {
-        guard let d = vms.existingDomain(vmiUID: vmi.uid) else { throw APIError.badRequest("VMI \(vmi.name) has no running domain on this node") }
+    func domain(_ vmi: VMIRef) async throws -> String {
+        let name = DomainConverter.domainName(namespace: vmi.namespace, name: vmi.name)
+        guard let d = await vms.existingDomain(vmiUID: vmi.uid, domainName: name) else {
+            throw APIError.badRequest("VMI \(vmi.name) has no running domain on this node")
+        }
         return d
     }
 
     func pause(_ vmi: VMIRef) async throws {
-        let d = try domain(vmi), lv = vms.libvirt
+        let d = try await domain(vmi), lv = vms.libvirt
         try await Blocking.run { try lv.suspend(uuid: d) }
     }
 
     func unpause(_ vmi: VMIRef) async throws {
-        let d = try domain(vmi), lv = vms.libvirt
+        let d = try await domain(vmi), lv = vms.libvirt
         try await Blocking.run { try lv.resume(uuid: d) }
     }
 
     func softReboot(_ vmi: VMIRef) async throws {
-        let d = try domain(vmi), lv = vms.libvirt
+        let d = try await domain(vmi), lv = vms.libvirt
         try await Blocking.run { try lv.reboot(uuid: d) }
     }
 
     func guestOSInfo(_ vmi: VMIRef) async throws -> JSONValue {
-        let d = try domain(vmi), lv = vms.libvirt
+        let d = try await domain(vmi), lv = vms.libvirt
         let info: [String: String]
         do {
             info = try await Blocking.run { try lv.guestInfo(uuid: d) }
@@ -45,18 +48,20 @@ final class RuntimeVirtNode: VirtNode, @unchecked Sendable {
     }
 
     func console(_ vmi: VMIRef) async throws -> any ByteChannel {
-        let d = try domain(vmi)
-        let pipe = BytePipe()
-        let stream = try vms.libvirt.openConsole(uuid: d, onData: { bytes in
-            Task { try? await pipe.write(bytes) }
-        }, onClose: { _ in
-            Task { await pipe.closeWrite() }
-        })
+        let d = try await domain(vmi)
+        let pipe = BytePipe(), lv = vms.libvirt
+        let stream = try await Blocking.run {
+            try lv.openConsole(uuid: d, onData: { bytes in
+                Task { try? await pipe.write(bytes) }
+            }, onClose: { _ in
+                Task { await pipe.closeWrite() }
+            })
+        }
         return ConsoleChannel(stream: stream, output: pipe)
     }
 
     func vnc(_ vmi: VMIRef) async throws -> any ByteChannel {
-        let d = try domain(vmi), lv = vms.libvirt
+        let d = try await domain(vmi), lv = vms.libvirt
         let xml = try await Blocking.run { try lv.xmlDescription(uuid: d) }
         guard let r = xml.range(of: "<graphics type='vnc' port='"), let end = xml[r.upperBound...].firstIndex(of: "'"),
               let port = Int(xml[r.upperBound..<end]), port > 0 else {

@@ -60,9 +60,17 @@ final class VMBackend: @unchecked Sendable {
         return String(format: "52:54:00:%02x:%02x:%02x", (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff)
     }
 
-    /// The running domain of a VMI, if any (re-adoption after a restart).
-    func existingDomain(vmiUID: String) -> String? {
-        (try? libvirt.domains(ownedBy: vmiUID))?.first?.uuid
+    /// The domain of a VMI, if any (re-adoption after a restart): looked up by its name
+    /// (`NAMESPACE_NAME`, or the one recorded in the VM dir) and accepted only when its
+    /// metadata names this VMI. Lists every domain only when `scan` and nothing else found it.
+    func existingDomain(vmiUID: String, domainName: String?, scan: Bool = false) async -> String? {
+        let name = domainName ?? recordedDomainName(vmiUID), lv = libvirt
+        return await Blocking.run { (try? lv.domain(ownedBy: vmiUID, name: name, scan: scan)) ?? nil }?.uuid
+    }
+
+    /// The domain name written by `start`, for callers that know only the VMI's UID.
+    func recordedDomainName(_ uid: String) -> String? {
+        (try? String(contentsOfFile: vmDir(uid) + "/domain-name", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Prepares everything and boots the guest; returns the domain UUID.
@@ -74,13 +82,25 @@ final class VMBackend: @unchecked Sendable {
         var volumes: [String: ResolvedVolume] = [:]
         var kernel: String?, initrd: String?
         let policyOf: (JSONValue) -> String? = { $0["imagePullPolicy"]?.stringValue }
-        for v in vmi[path: ["spec", "volumes"]]?.arrayValue ?? [] {
+        for (index, v) in (vmi[path: ["spec", "volumes"]]?.arrayValue ?? []).enumerated() {
             let name = v["name"]?.stringValue ?? ""
             if let cd = v["containerDisk"] {
-                let root = try await imageRoot(cd["image"]?.stringValue ?? "", policy: policyOf(cd), launcher: launcher, vmDir: dir, events: events)
-                let base = try findDisk(root: root, path: cd["path"]?.stringValue)
+                let field = "spec.volumes[\(index)].containerDisk"
+                let image = cd["image"]?.stringValue ?? ""
+                let root = try await imageRoot(image, policy: policyOf(cd), launcher: launcher, vmDir: dir, events: events)
+                let base = try VMError.at(field + (cd["path"] == nil ? ".image" : ".path")) { try findDisk(root: root, path: cd["path"]?.stringValue) }
                 let overlay = "\(dir)/\(name).qcow2"
-                if !FileManager.default.fileExists(atPath: overlay) { _ = try DiskImages.createOverlay(base: base, overlay: overlay) }
+                if !FileManager.default.fileExists(atPath: overlay) {
+                    try await Blocking.run {
+                        do {
+                            _ = try DiskImages.createOverlay(base: base, overlay: overlay)
+                        } catch DiskImageError.namesBackingFile(_, let backing) {
+                            throw VMError.field(field + ".image", "qcow2 names a backing file (\(backing)) in image \(image); refusing it")
+                        } catch DiskImageError.unsupportedFormat(_, let format) {
+                            throw VMError.field(field + ".image", "disk format \(format) in image \(image); only qcow2 and raw are supported")
+                        }
+                    }
+                }
                 volumes[name] = ResolvedVolume(path: overlay, format: .qcow2)
             } else if v["cloudInitNoCloud"] != nil || v["cloudInitConfigDrive"] != nil {
                 let data = try CloudInitMedia.data(volume: v, volumePath: "spec.volumes[\(name)]")
@@ -88,12 +108,12 @@ final class VMBackend: @unchecked Sendable {
                 let plan = CloudInitMedia.plan(data, instanceID: CloudInitMedia.instanceID(namespace: ns, name: vmi[path: ["metadata", "name"]]?.stringValue ?? ""),
                                                uuid: uid, hostname: CloudInitMedia.hostname(vmi: vmi))
                 let iso = "\(dir)/\(name).iso"
-                try ISOWriter.write(plan, to: iso)
+                try await Blocking.run { try ISOWriter.write(plan, to: iso) }
                 volumes[name] = ResolvedVolume(path: iso, format: .raw)
             } else if let e = v["emptyDisk"] {
                 let path = "\(dir)/\(name).qcow2"
                 let size = ResourceQuantity.parse(e["capacity"]).map { Int64($0) } ?? (1 << 30)
-                if !FileManager.default.fileExists(atPath: path) { try DiskImages.createEmptyDisk(path: path, size: size) }
+                if !FileManager.default.fileExists(atPath: path) { try await Blocking.run { try DiskImages.createEmptyDisk(path: path, size: size) } }
                 volumes[name] = ResolvedVolume(path: path, format: .qcow2)
             } else if v["persistentVolumeClaim"] != nil || v["dataVolume"] != nil {
                 let claim = v[path: ["persistentVolumeClaim", "claimName"]]?.stringValue ?? v[path: ["dataVolume", "name"]]?.stringValue ?? name
@@ -101,30 +121,40 @@ final class VMBackend: @unchecked Sendable {
                 let d = "\(config.dataDir)/volumes/\(ns)/\(claim)"
                 try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
                 let path = d + "/disk.img"
-                if !FileManager.default.fileExists(atPath: path) { try DiskImages.createEmptyDisk(path: path, size: 1 << 30) }
+                if !FileManager.default.fileExists(atPath: path) { try await Blocking.run { try DiskImages.createEmptyDisk(path: path, size: 1 << 30) } }
                 volumes[name] = ResolvedVolume(path: path, format: .qcow2)
             }
         }
+        volumes.merge(try await configDisks(vmi: vmi, launcher: launcher, dir: dir, events: events)) { cur, _ in cur }
         if let kb = vmi[path: ["spec", "domain", "firmware", "kernelBoot"]], let c = kb["container"] {
             let root = try await imageRoot(c["image"]?.stringValue ?? "", policy: policyOf(c), launcher: launcher, vmDir: dir, events: events)
-            kernel = try inside(root, c["kernelPath"]?.stringValue)
-            initrd = try inside(root, c["initrdPath"]?.stringValue)
+            let field = "spec.domain.firmware.kernelBoot.container"
+            kernel = try VMError.at(field + ".kernelPath") { try inside(root, c["kernelPath"]?.stringValue) }
+            initrd = try VMError.at(field + ".initrdPath") { try inside(root, c["initrdPath"]?.stringValue) }
         }
         let tap = Self.tapName(uid), mac = Self.mac(uid)
         let ifaces = try DomainConverter.interfaceNames(vmi: vmi)
         if !ifaces.isEmpty {
             let qemuUser = getpwnam("libvirt-qemu").map { $0.pointee.pw_uid }
-            try Netlink().createTap(tap, bridge: config.bridge, owner: qemuUser)
-            try dhcp.set(owner: uid, mac: mac, ip: podIP, hostname: CloudInitMedia.hostname(vmi: vmi))
+            let bridge = config.bridge, dhcp = self.dhcp, hostname = CloudInitMedia.hostname(vmi: vmi)
+            try await Blocking.run {
+                try Netlink().createTap(tap, bridge: bridge, owner: qemuUser)
+                try dhcp.set(owner: uid, mac: mac, ip: podIP, hostname: hostname)
+            }
         }
         let ctx = ConverterContext(emulation: emulation.mode, volumes: volumes, kernelPath: kernel, initrdPath: initrd,
                                    tapDevices: Dictionary(uniqueKeysWithValues: ifaces.prefix(1).map { ($0, tap) }),
                                    macAddresses: Dictionary(uniqueKeysWithValues: ifaces.prefix(1).map { ($0, mac) }),
                                    serialLogPath: serialLog(uid), vncSocketPath: nil,  // QEMU (an unprivileged user) cannot create sockets in our dir; VNC listens on loopback
                                    hostCPUCount: ProcessInfo.processInfo.activeProcessorCount)
-        let xml = try DomainConverter.convert(vmi: vmi, context: ctx).xml()
+        let spec: DomainSpec
+        do { spec = try DomainConverter.convert(vmi: vmi, context: ctx) } catch let e as DomainConversionError {
+            throw VMError.field(e.field, String(e.description.dropFirst(e.field.count + 2)))
+        }
+        let xml = spec.xml()
         try Data(xml.utf8).write(to: URL(fileURLWithPath: dir + "/domain.xml"))
-        if let existing = existingDomain(vmiUID: uid) { return existing }
+        try Data(spec.name.utf8).write(to: URL(fileURLWithPath: dir + "/domain-name"))
+        if let existing = await existingDomain(vmiUID: uid, domainName: spec.name) { return existing }
         let libvirt = self.libvirt
         return try await Blocking.run { try libvirt.defineAndStart(xml: xml) }
     }
@@ -134,7 +164,8 @@ final class VMBackend: @unchecked Sendable {
         let rec: ImageRecord
         do {
             rec = try await pods.ensureImage(image, policyField: policy, pod: launcher, events: events)
-            _ = try pods.images.unpackLayers(of: rec)
+            let images = pods.images
+            _ = try await Blocking.run { try images.unpackLayers(of: rec) }
         } catch let e as ContainerStartError {
             throw e
         } catch {
@@ -165,18 +196,44 @@ final class VMBackend: @unchecked Sendable {
         throw VMError.volume("containerDisk image has no disk file under /disk/")
     }
 
-    /// Stops the guest and removes domain, tap, lease and files.
-    func teardown(vmiUID: String, grace: TimeInterval) async {
-        if let dom = existingDomain(vmiUID: vmiUID) {
-            if grace > 0, (try? libvirt.state(uuid: dom))?.state == .running {
-                try? libvirt.shutdown(uuid: dom)
+    /// Re-registers the DHCP lease of a guest adopted after an agent restart (dnsmasq was
+    /// stopped with the agent, or is restarted with only the leases this run knows).
+    func readopt(vmi: JSONValue, podIP: String) async {
+        guard !((try? DomainConverter.interfaceNames(vmi: vmi)) ?? []).isEmpty else { return }
+        let uid = vmi[path: ["metadata", "uid"]]?.stringValue ?? "", dhcp = self.dhcp, hostname = CloudInitMedia.hostname(vmi: vmi)
+        do {
+            try await Blocking.run { try dhcp.set(owner: uid, mac: Self.mac(uid), ip: podIP, hostname: hostname) }
+        } catch {
+            logger.warning("dhcp lease for re-adopted VM", metadata: ["vmi": .string(uid), "error": .string("\(error)")])
+        }
+    }
+
+    /// The domain's state; `nil` when it is gone, throws when libvirt cannot say.
+    func domainState(_ uuid: String) async throws -> DomainStatus? {
+        let lv = libvirt
+        return try await Blocking.run { () throws -> DomainStatus? in
+            do { return try lv.state(uuid: uuid) } catch let e as LibvirtError where e.isNotFound { return nil }
+        }
+    }
+
+    /// Stops the guest and removes domain, tap, lease and files. `domainName` nil: the name
+    /// recorded in the VM dir, else a scan of all domains (a VMI known only by UID).
+    func teardown(vmiUID: String, domainName: String? = nil, grace: TimeInterval) async {
+        let lv = libvirt
+        if let dom = await existingDomain(vmiUID: vmiUID, domainName: domainName, scan: true) {
+            let running = { await Blocking.run { (try? lv.state(uuid: dom))?.state == .running } }
+            if grace > 0, await running() {
+                await Blocking.run { try? lv.shutdown(uuid: dom) }
                 let deadline = Date().addingTimeInterval(grace)
-                while Date() < deadline, (try? libvirt.state(uuid: dom))?.state == .running { try? await Task.sleep(nanoseconds: 200_000_000) }
+                while Date() < deadline, await running() { try? await Task.sleep(nanoseconds: 200_000_000) }
             }
-            try? libvirt.remove(uuid: dom)
+            await Blocking.run { try? lv.remove(uuid: dom) }
         }
         dhcp.remove(owner: vmiUID)
-        _ = try? Netlink().deleteLink(Self.tapName(vmiUID))
-        try? FileManager.default.removeItem(atPath: vmDir(vmiUID))
+        let tap = Self.tapName(vmiUID), dir = vmDir(vmiUID)
+        await Blocking.run {
+            _ = try? Netlink().deleteLink(tap)
+            try? FileManager.default.removeItem(atPath: dir)
+        }
     }
 }

@@ -5,6 +5,11 @@ import Logging
 /// DHCP for VM guests on the pod bridge: one dnsmasq (DHCP only, no DNS)
 /// bound to the bridge, with one static lease per VM (MAC → the launcher
 /// pod's IP). Hosts are rewritten and dnsmasq re-reads them on SIGHUP.
+///
+/// Lifetime: a clean daemon exit (SIGTERM → `exit`) stops dnsmasq; a killed daemon
+/// (kill -9, crash) leaves it serving, and the next run adopts it from its pid file
+/// (same hosts file) instead of starting another. Leases are infinite, so guests keep
+/// their address while it is down; re-adopted VMs register their lease again.
 final class VMDHCP: @unchecked Sendable {
     let directory: String
     let bridge: String
@@ -14,6 +19,8 @@ final class VMDHCP: @unchecked Sendable {
     private let lock = NSLock()
     private var hosts: [String: (mac: String, ip: String, name: String)] = [:]
     private var pid: Int32 = 0
+    /// True when `pid` is our child (reaped with waitpid), false for an adopted dnsmasq.
+    private var isChild = false
 
     init(directory: String, bridge: String, gateway: String, dns: String, logger: Logger) {
         self.directory = directory
@@ -21,12 +28,13 @@ final class VMDHCP: @unchecked Sendable {
         self.gateway = gateway
         self.dns = dns
         self.logger = logger
+        VMDHCP.stopAtExit(self)
     }
 
     var hostsFile: String { directory + "/dhcp-hosts" }
     var pidFile: String { directory + "/dnsmasq.pid" }
 
-    /// Adds or replaces a lease and makes dnsmasq see it (starting it on first use).
+    /// Adds or replaces a lease and makes dnsmasq see it (starting or adopting it on first use).
     func set(owner: String, mac: String, ip: String, hostname: String) throws {
         try lock.withLock {
             hosts[owner] = (mac, ip, hostname)
@@ -44,17 +52,82 @@ final class VMDHCP: @unchecked Sendable {
         }
     }
 
+    /// The dnsmasq serving now, if any (for tests and logs).
+    var runningPID: Int32? { lock.withLock { alive() ? pid : nil } }
+
+    /// Stops dnsmasq (the daemon is exiting cleanly) and waits briefly for it.
+    func stop() {
+        lock.withLock {
+            guard pid > 0 else { return }
+            kill(pid, SIGTERM)
+            for _ in 0..<50 where alive() { usleep(20_000) }
+            if alive() { kill(pid, SIGKILL) }
+            if isChild { var st: Int32 = 0; _ = waitpid(pid, &st, WNOHANG) }
+            logger.info("dhcp for VMs stopped", metadata: ["pid": .stringConvertible(pid)])
+            pid = 0
+            try? FileManager.default.removeItem(atPath: pidFile)
+        }
+    }
+
     private func writeHosts() throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let text = hosts.values.sorted { $0.ip < $1.ip }.map { "\($0.mac),\($0.ip),\($0.name),infinite" }.joined(separator: "\n") + "\n"
+        let leases = (try? String(contentsOfFile: directory + "/leases", encoding: .utf8)) ?? ""
+        let text = Self.hostsLines(hosts.values.map { ($0.mac, $0.ip, $0.name) }, leases: leases).joined(separator: "\n") + "\n"
         try Data(text.utf8).write(to: URL(fileURLWithPath: hostsFile), options: .atomic)
     }
 
+    /// dnsmasq `dhcp-hostsfile` lines, one per guest. IPs are reused: when dnsmasq's lease
+    /// database (`EXPIRY MAC IP NAME CLIENTID` lines) still holds a guest's IP for another
+    /// (deleted) guest's MAC, dnsmasq refuses the configured address ("not using configured
+    /// address … because it is leased to …") until that infinite lease ends, i.e. never.
+    /// Listing the old MAC in the same entry lets dnsmasq hand the lease over.
+    static func hostsLines(_ hosts: [(mac: String, ip: String, name: String)], leases: String) -> [String] {
+        var holders: [String: [String]] = [:]
+        for line in leases.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            guard f.count >= 3 else { continue }
+            holders[String(f[2]), default: []].append(f[1].lowercased())
+        }
+        return hosts.sorted { $0.ip < $1.ip }.map { h in
+            let stale = (holders[h.ip] ?? []).filter { $0 != h.mac.lowercased() }
+            return ([h.mac] + stale + [h.ip, h.name, "infinite"]).joined(separator: ",")
+        }
+    }
+
+    /// Whether `pid` still runs (a dead child is reaped, so it does not linger as a zombie).
+    private func alive() -> Bool {
+        guard pid > 0 else { return false }
+        if isChild {
+            var st: Int32 = 0
+            return waitpid(pid, &st, WNOHANG) == 0
+        }
+        return kill(pid, 0) == 0 && Self.isDnsmasq(pid)
+    }
+
+    private static func isDnsmasq(_ p: Int32) -> Bool {
+        (try? String(contentsOfFile: "/proc/\(p)/comm", encoding: .utf8))?.hasPrefix("dnsmasq") == true
+    }
+
+    /// argv of a process, NUL-separated in /proc.
+    private static func cmdline(_ p: Int32) -> [String] {
+        guard let d = FileManager.default.contents(atPath: "/proc/\(p)/cmdline") else { return [] }
+        return d.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+    }
+
     private func ensureRunning() throws {
-        if pid > 0 && kill(pid, 0) == 0 { return }
-        // A dnsmasq left by a previous daemon run is replaced (it holds the old hosts).
+        if alive() { return }
+        pid = 0
+        // A dnsmasq left by a killed daemon: adopt it when it serves our hosts file on our
+        // bridge (it re-reads the hosts on SIGHUP), else replace it.
         if let old = try? String(contentsOfFile: pidFile, encoding: .utf8), let p = Int32(old.trimmingCharacters(in: .whitespacesAndNewlines)), p > 0,
-           (try? String(contentsOfFile: "/proc/\(p)/comm", encoding: .utf8))?.hasPrefix("dnsmasq") == true {
+           kill(p, 0) == 0, Self.isDnsmasq(p) {
+            let args = Self.cmdline(p)
+            if args.contains("--dhcp-hostsfile=\(hostsFile)") && args.contains("--interface=\(bridge)") {
+                pid = p
+                isChild = false
+                logger.info("dhcp for VMs adopted", metadata: ["pid": .stringConvertible(p)])
+                return
+            }
             kill(p, SIGTERM)
             usleep(100_000)
         }
@@ -71,6 +144,7 @@ final class VMDHCP: @unchecked Sendable {
         pid = try ChildProcess.spawn(path: exe, args: [exe] + args, env: ChildProcess.defaultEnv,
                                      fds: [.init(source: devnull, target: 0), .init(source: devnull, target: 1), .init(source: devnull, target: 2)],
                                      newSession: true)
+        isChild = true
         usleep(200_000)
         logger.info("dhcp for VMs", metadata: ["pid": .stringConvertible(pid), "bridge": .string(bridge)])
     }
@@ -79,16 +153,22 @@ final class VMDHCP: @unchecked Sendable {
         let parts = gateway.split(separator: ".")
         return parts.count == 4 ? "\(parts[0]).\(parts[1]).0.0" : gateway
     }
-}
 
-/// Failures of the VM side of the node agent, in words for events.
-enum VMError: Error, CustomStringConvertible {
-    case missingTool(String)
-    case volume(String)
-    case image(String)
-    var description: String {
-        switch self {
-        case .missingTool(let m), .volume(let m), .image(let m): return m
+    // MARK: clean exit
+
+    private static let exitLock = NSLock()
+    nonisolated(unsafe) private static var atExit: [VMDHCP] = []
+    nonisolated(unsafe) private static var registered = false
+
+    /// corrald ends on SIGTERM/SIGINT with `exit(0)`, which runs atexit handlers; kill -9 and
+    /// crashes do not, which is what leaves dnsmasq serving for the next run to adopt.
+    private static func stopAtExit(_ d: VMDHCP) {
+        exitLock.withLock {
+            atExit.append(d)
+            if !registered {
+                registered = true
+                atexit { VMDHCP.exitLock.withLock { VMDHCP.atExit }.forEach { $0.stop() } }
+            }
         }
     }
 }

@@ -69,7 +69,6 @@ public final class VirtualMachineController: @unchecked Sendable {
         // A VMI with our name but another owner is not ours to manage.
         let owned = vmi.map { v in (v[path: ["metadata", "ownerReferences"]]?.arrayValue ?? []).contains { $0["uid"] == vm[path: ["metadata", "uid"]] } } ?? true
         let now = Date()
-        var failed = false
         switch VirtualMachinePlanner.plan(vm: vm, vmi: owned ? vmi : nil, now: now) {
         case .createVMI:
             do {
@@ -90,13 +89,14 @@ public final class VirtualMachineController: @unchecked Sendable {
             }
             return
         case .deleteVMI(let uid):
-            failed = vmi?[path: ["status", "phase"]]?.stringValue == "Failed"
+            // Count the failure before the VMI (and its phase history) is gone.
+            if let vmi { await writeStatus(vm, vmi: vmi, launcherReason: launcherReason, now: now) }
             _ = try? await objects.delete(vmiType, namespace: ns, name: name, options: DeleteOptions(preconditionUID: uid))
             await events.record(object: vm, type: "Normal", reason: "SuccessfulDelete", message: "Stopped the virtual machine by deleting the virtual machine instance \(uid)")
         case .waitUntil, .none:
             break
         }
-        await writeStatus(vm, vmi: owned ? vmi : nil, launcherReason: launcherReason, failedRestart: failed, now: now)
+        await writeStatus(vm, vmi: owned ? vmi : nil, launcherReason: launcherReason, now: now)
     }
 
     /// Drops the first stateChangeRequest once it has been acted on.
@@ -112,24 +112,20 @@ public final class VirtualMachineController: @unchecked Sendable {
         }
     }
 
-    func writeStatus(_ vm: JSONValue, vmi: JSONValue?, launcherReason: String?, failedRestart: Bool, now: Date) async {
+    func writeStatus(_ vm: JSONValue, vmi: JSONValue?, launcherReason: String?, now: Date) async {
         let ns = vm[path: ["metadata", "namespace"]]?.stringValue
         let name = vm[path: ["metadata", "name"]]?.stringValue ?? ""
         _ = try? await objects.modify(vmType, namespace: ns, name: name, subresource: "status") { cur in
             var c = cur
             var st = c["status"]?.objectValue ?? JSONObject()
-            if failedRestart {
-                let count = (st["startFailure"]?["consecutiveFailCount"]?.intValue ?? 0) + 1
-                st["startFailure"] = ["consecutiveFailCount": .int(count), "lastFailedVMIUID": vmi?[path: ["metadata", "uid"]] ?? "",
-                                      "retryAfterTimestamp": .string(ObjectLifecycle.timestamp(now.addingTimeInterval(VirtualMachinePlanner.backoff(failures: Int(count)))))]
+            // Crash-loop tracking: an ended VMI counts once (by UID); a healthy guest or a
+            // strategy that no longer restarts clears it.
+            if let vmi, let failure = VirtualMachinePlanner.startFailure(vm: c, vmi: vmi, now: now) {
+                st["startFailure"] = failure
+            } else if st["startFailure"] != nil, VirtualMachinePlanner.clearsStartFailure(vm: c, vmi: vmi, now: now) {
+                st["startFailure"] = nil
             }
-            let running = vmi?[path: ["status", "phase"]]?.stringValue == "Running"
             let vmiReady = (vmi?[path: ["status", "conditions"]]?.arrayValue ?? []).contains { $0["type"] == "Ready" && $0["status"] == "True" }
-            if running && vmiReady, st["startFailure"] != nil, !failedRestart,
-               let since = vmi?[path: ["status", "phaseTransitionTimestamps"]]?.arrayValue?.last?["phaseTransitionTimestamp"]?.stringValue
-                .flatMap(ObjectLifecycle.parseTimestamp), now.timeIntervalSince(since) > 60 {
-                st["startFailure"] = nil  // a guest that stayed up a minute is healthy again
-            }
             st["created"] = vmi == nil ? nil : .bool(true)
             st["ready"] = vmi == nil ? nil : .bool(vmiReady)
             c["status"] = .object(st)

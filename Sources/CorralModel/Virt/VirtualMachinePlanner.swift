@@ -12,6 +12,8 @@ public enum VirtualMachineAction: Equatable, Sendable {
     case waitUntil(Date)
 }
 
+/// KubeVirt's VirtualMachine logic as pure functions: run strategies, crash-loop back-off
+/// (`status.startFailure`), `printableStatus`, and the VMI made from the template.
 public enum VirtualMachinePlanner {
     /// The effective run strategy: spec.runStrategy, or legacy spec.running (true → Always, false → Halted).
     public static func runStrategy(_ vm: JSONValue) -> String {
@@ -25,9 +27,52 @@ public enum VirtualMachinePlanner {
         return p == "Succeeded" || p == "Failed"
     }
 
-    /// Back-off before restarting a VM whose guest keeps failing: 10 s doubling, capped at 5 min (KubeVirt's startFailure).
-    public static func backoff(failures: Int) -> TimeInterval { failures <= 0 ? 0 : min(10 * pow(2, Double(failures - 1)), 300) }
+    /// Back-off before restarting a VM whose guest keeps failing, as KubeVirt's startFailure
+    /// computes it without the random part: 10 s × failures², capped at 5 min (10, 40, 90, 160, 250, 300).
+    public static func backoff(failures: Int) -> TimeInterval { failures <= 0 ? 0 : min(10 * Double(failures * failures), 300) }
 
+    /// A guest that stayed up this long before failing starts a new count (it was healthy).
+    public static let healthyRun: TimeInterval = 60
+
+    /// Whether the run strategy brings a VM back after its VMI ended.
+    static func restarts(_ vm: JSONValue) -> Bool { ["Always", "RerunOnFailure"].contains(runStrategy(vm)) }
+
+    /// The new `status.startFailure` once `vmi` has ended, or nil when it does not count (or
+    /// was already counted: `lastFailedVMIUID`). KubeVirt counts VMIs that ended before
+    /// reaching Running; Corral also counts guests that fail within `healthyRun` of booting
+    /// (a kernel panic loop), so both end in CrashLoopBackOff with growing back-off.
+    /// A clean power-off after running is not a failure.
+    public static func startFailure(vm: JSONValue, vmi: JSONValue, now: Date) -> JSONValue? {
+        guard restarts(vm), isFinal(vmi) else { return nil }
+        let uid = uid(vmi)
+        let previous = vm[path: ["status", "startFailure"]]
+        if previous?["lastFailedVMIUID"]?.stringValue == uid { return nil }
+        let stamps = vmi[path: ["status", "phaseTransitionTimestamps"]]?.arrayValue ?? []
+        func at(_ phase: String) -> Date? {
+            stamps.last { $0["phase"]?.stringValue == phase }?["phaseTransitionTimestamp"]?.stringValue.flatMap(ObjectLifecycle.parseTimestamp)
+        }
+        let phase = vmi[path: ["status", "phase"]]?.stringValue ?? ""
+        let ran = at("Running").map { (at(phase) ?? now).timeIntervalSince($0) }
+        if phase == "Succeeded" && (ran != nil || runStrategy(vm) == "RerunOnFailure") { return nil }
+        var count = (previous?["consecutiveFailCount"]?.intValue ?? 0) + 1
+        if let ran, ran >= healthyRun { count = 1 }
+        return ["consecutiveFailCount": .int(count), "lastFailedVMIUID": .string(uid),
+                "retryAfterTimestamp": .string(ObjectLifecycle.timestamp(now.addingTimeInterval(backoff(failures: Int(count)))))]
+    }
+
+    /// Whether `status.startFailure` should go: the strategy no longer restarts the VM, or
+    /// its current guest has been Running and Ready for `healthyRun`.
+    public static func clearsStartFailure(vm: JSONValue, vmi: JSONValue?, now: Date) -> Bool {
+        if !restarts(vm) { return true }
+        guard let vmi, vmi[path: ["status", "phase"]]?.stringValue == "Running",
+              (vmi[path: ["status", "conditions"]]?.arrayValue ?? []).contains(where: { $0["type"] == "Ready" && $0["status"] == "True" }),
+              let since = vmi[path: ["status", "phaseTransitionTimestamps"]]?.arrayValue?.last?["phaseTransitionTimestamp"]?.stringValue
+                .flatMap(ObjectLifecycle.parseTimestamp) else { return false }
+        return now.timeIntervalSince(since) >= healthyRun
+    }
+
+    /// The next step for `vm`: RerunOnFailure replaces a Failed VMI but keeps a Succeeded one;
+    /// Always replaces both; a replacement waits for `startFailure.retryAfterTimestamp`.
     public static func plan(vm: JSONValue, vmi: JSONValue?, now: Date) -> VirtualMachineAction {
         if vm[path: ["metadata", "deletionTimestamp"]] != nil {
             if let vmi, vmi[path: ["metadata", "deletionTimestamp"]] == nil { return .deleteVMI(uid: uid(vmi)) }

@@ -1,5 +1,5 @@
 /// The remaining devices: controllers, serial console, guest-agent channel, VNC + video,
-/// input, RNG, watchdog, memory balloon.
+/// input, RNG, watchdog, panic device, memory balloon.
 struct DeviceConfigurator {
     static func configure(spec: SpecNode, context: ConverterContext, efi: Bool,
                           needsSCSI: Bool, needsUSBForDisks: Bool) throws -> ([XMLElement], [String]) {
@@ -74,6 +74,8 @@ struct DeviceConfigurator {
             out.append(w)
         }
 
+        out += try panicDevices(devices["panicDevices"], context: context, notes: &notes)
+
         if devices["rng"].exists {
             out.append(XMLElement("rng", [("model", "virtio")], elements: [
                 XMLElement("backend", [("model", "random")], text: "/dev/urandom"),
@@ -94,5 +96,37 @@ struct DeviceConfigurator {
             notes.append("spec.domain.devices.\(key) ignored")
         }
         return (out, notes)
+    }
+
+    /// KubeVirt `panicDevices` (models isa, hyperv, pvpanic); without any, one ISA pvpanic device.
+    /// The device lets a guest kernel report a panic: QEMU tells libvirt, which (with
+    /// `<on_crash>destroy</on_crash>`) ends the domain with reason `crashed`, so the VMI fails
+    /// instead of hanging (`panic=0`) or silently rebooting (`panic=-1`).
+    static func panicDevices(_ node: SpecNode, context: ConverterContext, notes: inout [String]) throws -> [XMLElement] {
+        let items = try node.items()
+        if items.isEmpty { return [XMLElement("panic", [("model", "isa")])] }
+        var models: [String] = []
+        for item in items {
+            let model = try item["model"].string() ?? "isa"
+            switch model {
+            case "isa":
+                models.append("isa")
+            case "hyperv":
+                if context.emulation == .kvm {
+                    models.append("hyperv")
+                } else {
+                    notes.append("\(item["model"].path): hyperv panic device needs KVM; using isa under TCG emulation")
+                    models.append("isa")
+                }
+            case "pvpanic":
+                // The PCI pvpanic model needs libvirt 9.1; the ISA device reports the same events.
+                notes.append("\(item["model"].path): pvpanic (PCI) replaced by the isa pvpanic device")
+                models.append("isa")
+            default:
+                throw item["model"].invalid("must be one of isa, hyperv, pvpanic")
+            }
+        }
+        var seen = Set<String>()
+        return models.filter { seen.insert($0).inserted }.map { XMLElement("panic", [("model", $0)]) }
     }
 }

@@ -76,3 +76,51 @@ public struct DomainListing: Sendable, Equatable {
     public var owner: DomainOwner?
     public var status: DomainStatus
 }
+
+/// The VirtualMachineInstance phase a domain state stands for.
+public enum VMIPhaseVerdict: String, Sendable, Equatable {
+    case running = "Running"
+    case succeeded = "Succeeded"
+    case failed = "Failed"
+}
+
+extension DomainStatus {
+    /// The VMI phase this state means, after KubeVirt's virt-handler: a guest that powered
+    /// itself off (`shutdown`) Succeeded; one that panicked, whose QEMU died (`crashed`,
+    /// `failed`, `daemon`) or that was destroyed by someone else (`destroyed`, when the guest
+    /// had ACPI and could have been asked to shut down) Failed. nil when the state says
+    /// nothing (keep the phase). `acpi`: the guest has ACPI (KubeVirt's default).
+    public func vmiPhase(acpi: Bool) -> VMIPhaseVerdict? {
+        switch state {
+        case .running, .shuttingDown, .pmSuspended:
+            return .running
+        case .paused:
+            // Paused because the guest panicked (on_crash preserve/pause) is a dead guest.
+            return reason == "crashed" ? .failed : .running
+        case .crashed:
+            return .failed
+        case .shutoff:
+            switch reason {
+            case "shutdown", "saved", "from-snapshot": return .succeeded
+            case "destroyed": return acpi ? .failed : .succeeded
+            case "migrated": return nil
+            // crashed, failed, daemon, and unknown (a started guest whose end libvirt cannot say).
+            default: return .failed
+            }
+        case .unknown:
+            return nil
+        }
+    }
+
+    /// Words for the VMI event that tells how the guest ended.
+    public var endDescription: String {
+        switch (state, reason) {
+        case (.shutoff, "shutdown"): return "The guest powered itself off."
+        case (.shutoff, "crashed"), (.crashed, _), (.paused, "crashed"): return "The guest crashed (kernel panic or QEMU died)."
+        case (.shutoff, "destroyed"): return "The domain was destroyed outside Corral."
+        case (.shutoff, "failed"): return "QEMU failed."
+        case (.shutoff, "daemon"): return "libvirt stopped the domain when it reconnected to it."
+        default: return "The domain is \(state.rawValue) (\(reason))."
+        }
+    }
+}

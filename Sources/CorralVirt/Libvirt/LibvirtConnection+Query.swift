@@ -68,6 +68,34 @@ extension LibvirtConnection {
         }
     }
 
+    /// One domain by name; nil when no domain has this name.
+    public func lookup(name: String) throws -> DomainListing? {
+        do {
+            return try withConnection { c in
+                guard let dom = virDomainLookupByName(c, name) else { throw LibvirtError.last("lookup", domain: name) }
+                defer { virDomainFree(dom) }
+                var st: Int32 = 0, reason: Int32 = 0
+                try check(virDomainGetState(dom, &st, &reason, 0), "get state", name)
+                return DomainListing(uuid: Self.uuidString(dom), name: name, owner: Self.owner(dom),
+                                     status: DomainStatus.from(state: st, reason: reason))
+            }
+        } catch let e as LibvirtError where e.isNotFound {
+            return nil
+        }
+    }
+
+    /// The domain of the VMI with this UID, found without listing every domain: by its name
+    /// (when known), then by UUID (a VMI's domain UUID is its UID unless firmware.uuid says
+    /// otherwise); a domain found is only accepted when its metadata names this VMI, since an
+    /// older VMI with the same name may still have one. Falls back to listing when neither hits
+    /// and `scan` is true.
+    public func domain(ownedBy uid: String, name: String?, scan: Bool = false) throws -> DomainListing? {
+        if let name, let d = try lookup(name: name), d.owner?.uid == uid { return d }
+        // try?: a UID that is not UUID-shaped is an invalid argument to libvirt, not an error here.
+        if let d = (try? lookup(uuid: uid)) ?? nil, d.owner?.uid == uid { return d }
+        return scan ? try domains(ownedBy: uid).first : nil
+    }
+
     /// Domains whose metadata names the VMI with this UID.
     public func domains(ownedBy uid: String) throws -> [DomainListing] {
         try listAll().filter { $0.owner?.uid == uid }

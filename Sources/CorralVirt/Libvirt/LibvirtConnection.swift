@@ -102,12 +102,13 @@ public final class LibvirtConnection: @unchecked Sendable {
     /// Defines and boots; if booting fails, a domain this call newly defined is undefined again.
     @discardableResult
     public func defineAndStart(xml: String) throws -> String {
-        let existed = (try? listAll().map(\.uuid)) ?? []
+        // One lookup by the document's <uuid> (not a listing of every domain) tells whether it is new.
+        let existed = MetadataParser.value(of: "uuid", in: xml).map { (try? exists(uuid: $0)) ?? true } ?? true
         let uuid = try define(xml: xml)
         do {
             try start(uuid: uuid)
         } catch {
-            if !existed.contains(uuid) { try? undefine(uuid: uuid) }
+            if !existed { try? undefine(uuid: uuid) }
             throw error
         }
         return uuid
