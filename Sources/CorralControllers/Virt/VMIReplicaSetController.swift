@@ -37,34 +37,17 @@ public final class VMIReplicaSetController: @unchecked Sendable {
         await loop.run(map: { [self] in await keys(for: $0) }, all: { [self] in await allKeys() }, sync: { [self] in try await sync($0) })
     }
 
-    func allKeys() async -> [String] {
-        guard let (items, _) = try? await objects.store.list(storageKey: rsType.storageKey, namespace: nil) else { return [] }
-        return items.map { ControllerLoop.key($0.key.namespace, $0.key.name) }
-    }
+    var owners: SelectorOwners { SelectorOwners(objects: objects, ownerType: rsType, ownerKind: VMIReplicaSetPlanner.kind) }
 
-    /// VMIRSs a change concerns: the VMIRS itself, a VMI's controlling VMIRS,
-    /// or (for orphan VMIs) every VMIRS in the namespace that selects it.
+    func allKeys() async -> [String] { await owners.allKeys() }
+
+    /// The owners a change concerns: the owner itself, a VMI's controller, or
+    /// (for orphans) every owner in the namespace that selects it.
     func keys(for c: Change) async -> [String] {
-        if c.key.storageKey == rsType.storageKey { return [ControllerLoop.key(c.key.namespace, c.key.name)] }
-        var out = Set<String>()
-        for obj in [c.object, c.previous].compactMap({ $0 }) {
-            if let ref = PodState.controllerRef(obj) {
-                if ref["kind"]?.stringValue == VMIReplicaSetPlanner.kind, let n = ref["name"]?.stringValue { out.insert(ControllerLoop.key(c.key.namespace, n)) }
-            } else if c.type != .deleted && obj[path: ["metadata", "deletionTimestamp"]] == nil {
-                for rs in await replicaSets(in: c.key.namespace) {
-                    if let sel = try? LabelSelector(json: rs[path: ["spec", "selector"]] ?? .null), sel.matches(object: obj) {
-                        out.insert(ControllerLoop.key(c.key.namespace, PodState.name(rs)))
-                    }
-                }
-            }
-        }
-        return Array(out)
+        await owners.keys(for: c, adoptable: { $0[path: ["metadata", "deletionTimestamp"]] == nil })
     }
 
-    func replicaSets(in ns: String) async -> [JSONValue] {
-        guard let (items, _) = try? await objects.store.list(storageKey: rsType.storageKey, namespace: ns) else { return [] }
-        return items.compactMap { try? $0.decoded() }
-    }
+    func replicaSets(in ns: String) async -> [JSONValue] { await owners.owners(in: ns) }
 
     func withExpectations<T>(_ body: (inout WriteExpectations) -> T) -> T {
         lock.lock()
