@@ -12,7 +12,7 @@ import pytest
 from kubernetes import config, dynamic
 from kubernetes.client.rest import ApiException
 
-from conftest import unique
+from conftest import assert_status, unique
 
 
 def deployment(name: str, *, replicas: int = 2, labels: dict | None = None, env: list[str] | None = None) -> dict:
@@ -297,3 +297,24 @@ def test_status_writes_own_status_fields(corrald, ns):
     assert entries[("my-ctrl", "Update", "status")] == {"f:status": {"f:message": {}}}
     # The creator's entry never owned status (the main resource resets it).
     assert "f:status" not in entries[("kubectl-create", "Update", None)]
+
+
+@pytest.mark.parametrize("verb", ["create", "patch"])
+def test_field_manager_is_validated_like_kube(corrald, ns, verb):
+    s = corrald.session()
+    base = f"{corrald.url}/api/v1/namespaces/{ns}/configmaps"
+    s.post(base, json={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "fm"}})
+    long_name = "m" * 129
+    if verb == "create":
+        r = s.post(base, params={"fieldManager": long_name},
+                   json={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "fm2"}})
+        kind = "CreateOptions"
+    else:
+        r = s.patch(f"{base}/fm", params={"fieldManager": long_name}, data='{"data":{"a":"b"}}',
+                    headers={"Content-Type": "application/merge-patch+json"})
+        kind = "PatchOptions"
+    st = assert_status(r, 422, "Invalid")
+    assert st["message"] == f'{kind}.meta.k8s.io "" is invalid: fieldManager: Too long: may not be more than 128 bytes', st
+    assert st["details"]["causes"][0]["field"] == "fieldManager", st
+    # Nothing was written.
+    assert "data" not in s.get(f"{base}/fm").json()

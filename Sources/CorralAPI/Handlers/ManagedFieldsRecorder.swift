@@ -26,6 +26,26 @@ struct ManagedFieldsRecorder {
         return userAgentPrefix(ctx.request.headers.first(name: "User-Agent") ?? "")
     }
 
+    /// kube's ValidateFieldManager on `?fieldManager=`: at most 128 bytes, printable
+    /// characters only; a 422 naming the verb's options kind (CreateOptions, ...).
+    static func validateFieldManager(_ ctx: RequestContext) throws {
+        guard let m = ctx.param("fieldManager"), !m.isEmpty else { return }
+        let optionsKind = ["create": "CreateOptions", "update": "UpdateOptions", "patch": "PatchOptions"][ctx.info.verb] ?? "Options"
+        var causes: [FieldCause] = []
+        if m.utf8.count > 128 {
+            causes.append(FieldCause(reason: "FieldValueTooLong", field: "fieldManager", message: "Too long: may not be more than 128 bytes"))
+        }
+        for (i, ch) in m.unicodeScalars.enumerated() where ch.properties.generalCategory == .control {
+            let code = "U+" + String(format: "%04X", ch.value)
+            causes.append(.invalid("fieldManager", .string(m), "invalid character \(code) (at position \(i))"))
+        }
+        guard !causes.isEmpty else { return }
+        let list = causes.map(\.rendered)
+        let joined = list.count == 1 ? list[0] : "[" + list.joined(separator: ", ") + "]"
+        throw APIError(code: 422, reason: "Invalid", message: "\(optionsKind).meta.k8s.io \"\" is invalid: \(joined)",
+                       name: "", group: "meta.k8s.io", kind: optionsKind, causes: causes)
+    }
+
     static func userAgentPrefix(_ ua: String) -> String {
         var out = ""
         for ch in ua.prefix(while: { $0 != "/" }) where !ch.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {

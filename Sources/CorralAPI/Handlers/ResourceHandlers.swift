@@ -26,6 +26,7 @@ struct ResourceHandlers {
             }
         }
         if info.subresource != nil && info.name == nil { throw APIError.notFoundPath() }
+        if ["create", "update", "patch"].contains(info.verb) { try ManagedFieldsRecorder.validateFieldManager(ctx) }
         switch (info.verb, info.subresource) {
         case ("get", nil): return try await get(ctx)
         case ("get", "status"): return try await get(ctx)
