@@ -21,8 +21,8 @@ public struct ManagerID: Hashable, Sendable {
     /// The manager as conflict messages print it: `"name"`, plus
     /// ` with subresource "s"`, plus ` using apps/v1` for update managers.
     public var printed: String {
-        var s = PathElement.goQuote(manager)
-        if !subresource.isEmpty { s += " with subresource \(PathElement.goQuote(subresource))" }
+        var s = goQuoted(manager)
+        if !subresource.isEmpty { s += " with subresource \(goQuoted(subresource))" }
         if !isApply { s += " using \(apiVersion)" }
         return s
     }

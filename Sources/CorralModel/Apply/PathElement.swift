@@ -88,32 +88,12 @@ public struct PathElement: Hashable, Comparable, Sendable, CustomStringConvertib
         case .bool(let b): return b ? "true" : "false"
         case .int(let i): return String(i)
         case .double(let d): return GoFormat.string(.double(d))
-        case .string(let s): return goQuote(s)
+        case .string(let s): return goQuoted(s)
         case .array(let a): return "[" + a.map(goString).joined(separator: ",") + "]"
         case .object(let o): return o.map { "\($0.key)=\(goString($0.value))" }.joined()
         }
     }
 
-    /// Go's `%q` (strconv.Quote) for the characters that occur in field values.
-    static func goQuote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if u.value < 0x20 || u.value == 0x7F {
-                    out += "\\x" + (u.value < 0x10 ? "0" : "") + String(u.value, radix: 16)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
 }
 
 extension Array where Element == PathElement {

@@ -88,22 +88,7 @@ public struct PolicyRule: Equatable, Hashable, Sendable {
 
     /// Go's `%q` of a string slice: `["a" "b"]`.
     static func goQuotedList(_ l: [String]) -> String {
-        "[" + l.map { goQuote($0) }.joined(separator: " ") + "]"
-    }
-
-    /// Go's `%q` of one string (ASCII escapes only; RBAC strings are plain).
-    static func goQuote(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
+        "[" + l.map { goQuoted($0) }.joined(separator: " ") + "]"
     }
 
     /// The short form kube-apiserver prints in escalation errors:

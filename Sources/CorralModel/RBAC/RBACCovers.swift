@@ -85,7 +85,7 @@ public enum RBACCovers {
     /// The error text kube returns when `user` tries to grant `missing` rules it does not hold.
     public static func escalationMessage(user: RBACUser, missing: [PolicyRule], resolutionErrors: [RBACResolutionError]) -> String {
         let lines = Set(compact(missing).map(\.compactString)).sorted()
-        var msg = "user \(PolicyRule.goQuote(user.name)) (groups=\(PolicyRule.goQuotedList(user.groups))) is attempting to grant RBAC permissions not currently held:\n"
+        var msg = "user \(goQuoted(user.name)) (groups=\(PolicyRule.goQuotedList(user.groups))) is attempting to grant RBAC permissions not currently held:\n"
             + lines.joined(separator: "\n")
         if !resolutionErrors.isEmpty {
             // kube prints a one-element slice holding the aggregate error.

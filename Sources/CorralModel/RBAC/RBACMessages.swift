@@ -10,7 +10,7 @@ public enum RBACMessages {
         } else if name.isEmpty {
             message = "\(qualified) is forbidden: \(detail)"
         } else {
-            message = "\(qualified) \(PolicyRule.goQuote(name)) is forbidden: \(detail)"
+            message = "\(qualified) \(goQuoted(name)) is forbidden: \(detail)"
         }
         return APIError(code: 403, reason: "Forbidden", message: message, name: name.isEmpty ? nil : name,
                         group: group.isEmpty ? nil : group, kind: resource.isEmpty ? nil : resource)
@@ -19,7 +19,7 @@ public enum RBACMessages {
     /// The denial of a request by the authorizer: `User "alice" cannot list resource "pods" in API
     /// group "" in the namespace "default"`, with the authorizer's reason appended after ": ".
     public static func denied(_ a: RequestAttributes, reason: String) -> APIError {
-        let q = PolicyRule.goQuote
+        let q = goQuoted
         var detail: String
         if !a.isResourceRequest {
             detail = "User \(q(a.user.name)) cannot \(a.verb) path \(q(a.path))"

@@ -36,9 +36,9 @@ public struct RBACSubject: Equatable, Sendable {
     func describe(bindingNamespace: String) -> String {
         if kind == "ServiceAccount" {
             let ns = namespace.isEmpty ? bindingNamespace : namespace
-            return "\(kind) \(PolicyRule.goQuote(name + "/" + ns))"
+            return "\(kind) \(goQuoted(name + "/" + ns))"
         }
-        return "\(kind) \(PolicyRule.goQuote(name))"
+        return "\(kind) \(goQuoted(name))"
     }
 }
 
@@ -115,7 +115,7 @@ public struct RBACBinding: Equatable, Sendable {
 
     /// `ClusterRoleBinding "x" of ClusterRole "y" to Group "z"` / `RoleBinding "x/ns" of Role "y" to ...`.
     func describe(_ subject: RBACSubject) -> String {
-        let q = PolicyRule.goQuote
+        let q = goQuoted
         if let ns = namespace {
             return "RoleBinding \(q(name + "/" + ns)) of \(roleRef.kind) \(q(roleRef.name)) to \(subject.describe(bindingNamespace: ns))"
         }

@@ -49,16 +49,16 @@ public struct RBACPolicy: Sendable {
         switch ref.kind {
         case "Role":
             guard let r = roles[bindingNamespace]?[ref.name] else {
-                return .failure(RBACResolutionError("role.rbac.authorization.k8s.io \(PolicyRule.goQuote(ref.name)) not found"))
+                return .failure(RBACResolutionError("role.rbac.authorization.k8s.io \(goQuoted(ref.name)) not found"))
             }
             return .success(r.rules)
         case "ClusterRole":
             guard let r = clusterRoles[ref.name] else {
-                return .failure(RBACResolutionError("clusterrole.rbac.authorization.k8s.io \(PolicyRule.goQuote(ref.name)) not found"))
+                return .failure(RBACResolutionError("clusterrole.rbac.authorization.k8s.io \(goQuoted(ref.name)) not found"))
             }
             return .success(r.rules)
         default:
-            return .failure(RBACResolutionError("unsupported role reference kind: \(PolicyRule.goQuote(ref.kind))"))
+            return .failure(RBACResolutionError("unsupported role reference kind: \(goQuoted(ref.kind))"))
         }
     }
 

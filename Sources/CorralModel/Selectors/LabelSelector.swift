@@ -137,7 +137,7 @@ public struct LabelSelector: Equatable, Sendable, CustomStringConvertible {
                 case "Exists": op = .exists
                 case "DoesNotExist": op = .doesNotExist
                 default:
-                    throw SelectorError(.invalidLabelSelector, "\(LabelSelector.goQuoted(opName)) is not a valid label selector operator")
+                    throw SelectorError(.invalidLabelSelector, "\(goQuoted(opName)) is not a valid label selector operator")
                 }
                 reqs.append(try LabelSelector.requirement(key: key, op: op, values: values, pathPrefix: ""))
             }

@@ -214,7 +214,7 @@ struct LabelSelectorParser {
         }
         let keyErrs = LabelSelector.labelKeyErrors(lit)
         if !keyErrs.isEmpty {
-            throw fail("<nil>: Invalid value: \(LabelSelector.goQuoted(lit)): \(keyErrs.joined(separator: "; "))")
+            throw fail("<nil>: Invalid value: \(goQuoted(lit)): \(keyErrs.joined(separator: "; "))")
         }
         let (next, _) = lookahead(.values)
         if next == .end || next == .comma, op != .doesNotExist {

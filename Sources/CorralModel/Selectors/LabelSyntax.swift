@@ -90,31 +90,6 @@ extension LabelSelector {
         return out + "regex used for validation is '" + format + "')"
     }
 
-    /// Go's `%q` rendering of a string, as field errors print bad values.
-    static func goQuoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\u{0B}": out += "\\v"
-            default:
-                if u.value < 0x20 || u.value == 0x7F {
-                    out += "\\x" + (u.value < 0x10 ? "0" : "") + String(u.value, radix: 16)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
-
     /// Go's JSON rendering of a `[]string` bad value (`null` when nil/empty was passed as nil).
     static func goJSONStrings(_ values: [String]?) -> String {
         guard let values else { return "null" }
