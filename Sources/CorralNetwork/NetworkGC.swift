@@ -8,7 +8,8 @@ public enum NetworkGC {
                             namespaces: [String], liveNamespaces: Set<String>,
                             namespacePrefix: String = "corral-pod-") -> [NetOp] {
         let vethOps = links
-            .filter { $0.master == bridgeIndex && $0.kind == "veth" && !liveHostVeths.contains($0.name) }
+            // vmp* veths belong to masquerade VMs (MasqueradePlan); their owner tears them down.
+            .filter { $0.master == bridgeIndex && $0.kind == "veth" && !liveHostVeths.contains($0.name) && !$0.name.hasPrefix("vmp") }
             .map { NetOp.deleteLink($0.name, netns: nil) }
         let nsOps = namespaces
             .filter { $0.hasPrefix(namespacePrefix) && !liveNamespaces.contains($0) }

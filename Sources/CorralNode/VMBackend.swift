@@ -14,6 +14,8 @@ final class VMBackend: @unchecked Sendable {
     let libvirt: LibvirtConnection
     let emulation: EmulationDecision
     let dhcp: VMDHCP
+    /// The masquerade binding's per-VM netns, rules and dnsmasq (VMMasquerade.swift).
+    let masquerade: VMMasquerade
     let logger: Logger
 
     init(config: NodeAgentConfig, pods: RuntimePodBackend, logger: Logger) throws {
@@ -23,6 +25,7 @@ final class VMBackend: @unchecked Sendable {
         libvirt = try LibvirtConnection()
         emulation = EmulationProbe.detect(override: EmulationSetting(rawValue: config.emulation) ?? .auto)
         dhcp = VMDHCP(directory: config.dataDir + "/vms/.dhcp", bridge: config.bridge, gateway: config.podGateway, dns: config.clusterDNS, logger: logger)
+        masquerade = VMMasquerade(logger: logger)
         // QEMU runs as an unprivileged user: it must be able to walk to the VM files (not list them).
         for d in [config.dataDir, config.dataDir + "/vms", config.imagesDir, config.imagesDir + "/layers", config.imagesDir + "/layers/sha256"] {
             try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
@@ -134,7 +137,11 @@ final class VMBackend: @unchecked Sendable {
         }
         let tap = Self.tapName(uid), mac = Self.mac(uid)
         let ifaces = try DomainConverter.interfaceNames(vmi: vmi)
-        if !ifaces.isEmpty {
+        // masquerade binding: guest on 10.0.2.0/24 behind the pod IP (VMMasquerade.swift) ...
+        if !ifaces.isEmpty, let plan = try masqueradePlan(vmi: vmi, podIP: podIP) {
+            try await ensureMasquerade(uid: uid, plan: plan)
+        } else if !ifaces.isEmpty {
+            // ... bridge binding: the tap on the pod bridge, the guest takes the pod IP by DHCP.
             let qemuUser = getpwnam("libvirt-qemu").map { $0.pointee.pw_uid }
             let bridge = config.bridge, dhcp = self.dhcp, hostname = CloudInitMedia.hostname(vmi: vmi)
             try await Blocking.run {
@@ -200,6 +207,7 @@ final class VMBackend: @unchecked Sendable {
     /// stopped with the agent, or is restarted with only the leases this run knows).
     func readopt(vmi: JSONValue, podIP: String) async {
         guard !((try? DomainConverter.interfaceNames(vmi: vmi)) ?? []).isEmpty else { return }
+        if await readoptMasquerade(vmi: vmi, podIP: podIP) { return }  // masquerade binding: its own netns and dnsmasq
         let uid = vmi[path: ["metadata", "uid"]]?.stringValue ?? "", dhcp = self.dhcp, hostname = CloudInitMedia.hostname(vmi: vmi)
         do {
             try await Blocking.run { try dhcp.set(owner: uid, mac: Self.mac(uid), ip: podIP, hostname: hostname) }
@@ -230,6 +238,7 @@ final class VMBackend: @unchecked Sendable {
             await Blocking.run { try? lv.remove(uuid: dom) }
         }
         dhcp.remove(owner: vmiUID)
+        await teardownMasquerade(uid: vmiUID)  // masquerade binding, if the VM had it
         let tap = Self.tapName(vmiUID), dir = vmDir(vmiUID)
         await Blocking.run {
             _ = try? Netlink().deleteLink(tap)

@@ -81,6 +81,22 @@ def scrub(data_dir: Path):
         name = rec.read_text().strip()
         if name:
             subprocess.run(["ip", "netns", "delete", name], capture_output=True)
+    # VMs: domains whose files live under data_dir, then each masquerade VM's
+    # dnsmasq and network namespace (corral-vm-UID).
+    names = subprocess.run(["virsh", "-c", "qemu:///system", "list", "--all", "--name"],
+                           capture_output=True, text=True).stdout.split()
+    for dom in names:
+        xml = subprocess.run(["virsh", "-c", "qemu:///system", "dumpxml", dom], capture_output=True, text=True).stdout
+        if str(data_dir) in xml:
+            subprocess.run(["virsh", "-c", "qemu:///system", "destroy", dom], capture_output=True)
+            subprocess.run(["virsh", "-c", "qemu:///system", "undefine", dom], capture_output=True)
+    for vm_dir in data_dir.glob("vms/*"):
+        for pidfile in vm_dir.glob("masquerade/*.pid"):
+            try:
+                os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
+            except (ValueError, OSError):
+                pass
+        subprocess.run(["ip", "netns", "delete", f"corral-vm-{vm_dir.name}"], capture_output=True)
 
 
 class Node(Corrald):
@@ -122,6 +138,9 @@ def _make_node(extra=()) -> Node:
 
 def _teardown(d: Node):
     if d.alive():
+        # VM owners first, or their controllers would start new VMIs for deleted launcher pods.
+        d.kubectl("delete", "virtualmachines,virtualmachineinstancereplicasets,virtualmachineinstances", "--all", "-A",
+                  "--wait=true", "--timeout=90s", check=False, timeout=120)
         d.kubectl("delete", "pods", "--all", "-A", "--wait=true", "--timeout=60s", check=False, timeout=90)
     d.stop()
     scrub(d.data_dir)

@@ -36,7 +36,10 @@ def test_pod_and_vm_reach_each_other(node, ns):
     pod_ip = node.wait_pod("web", ns)["status"]["podIP"]
 
     name = unique("vmnet")
-    node.kubectl("apply", "-f", "-", input=json.dumps(vm_manifest(name, ns, kernel_boot=True, user_data=user_data(vm_marker, pod_ip))))
+    vm = vm_manifest(name, ns, kernel_boot=True, user_data=user_data(vm_marker, pod_ip))
+    # The bridge binding: the guest holds the pod IP itself (masquerade: test_vm_masquerade.py).
+    vm["spec"]["template"]["spec"]["domain"]["devices"]["interfaces"] = [{"name": "default", "bridge": {}}]
+    node.kubectl("apply", "-f", "-", input=json.dumps(vm))
     vmi = wait_for(lambda: (lambda v: v if v.get("status", {}).get("phase") == "Running" and v["status"].get("interfaces") else None)(
         node.kubectl_json("get", "vmi", name, "-n", ns) if node.kubectl("get", "vmi", name, "-n", ns, check=False).returncode == 0 else {}),
         180, "VMI Running with an interface")
