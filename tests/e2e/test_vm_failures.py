@@ -77,6 +77,13 @@ def apply(node, manifest):
     node.kubectl("apply", "-f", "-", input=json.dumps(manifest))
 
 
+def bridged(manifest: dict) -> dict:
+    """The bridge binding: the guest holds the pod IP, leased by the node's dnsmasq on
+    corral0 (masquerade guests get 10.0.2.2 from a per-VM dnsmasq instead)."""
+    manifest["spec"]["template"]["spec"]["domain"]["devices"]["interfaces"] = [{"name": "default", "bridge": {}}]
+    return manifest
+
+
 def running_vmi(node, ns, name, not_uid=None):
     v = vmi_or_none(node, ns, name)
     if v and v["metadata"]["uid"] != not_uid and v.get("status", {}).get("phase") == "Running":
@@ -92,12 +99,12 @@ def test_rerun_on_failure_restarts_a_guest_that_panicked(node, ns):
     name = unique("vm")
     log = PhaseLog(node, ns)
     try:
-        apply(node, vm_manifest(name, ns, kernel_boot=True, user_data=PANIC, run_strategy="RerunOnFailure"))
+        apply(node, bridged(vm_manifest(name, ns, kernel_boot=True, user_data=PANIC, run_strategy="RerunOnFailure")))
         first = wait_for(lambda: running_vmi(node, ns, name), BOOT, "first VMI Running")
         uid1 = first["metadata"]["uid"]
         # The next VMI is made from the template as it is then: this one boots and stays up.
         token = unique("second-boot")
-        template = vm_manifest(name, ns, kernel_boot=True, user_data=f"#!/bin/sh\necho {token}\n", run_strategy="RerunOnFailure")
+        template = bridged(vm_manifest(name, ns, kernel_boot=True, user_data=f"#!/bin/sh\necho {token}\n", run_strategy="RerunOnFailure"))
         node.kubectl("patch", "vm", name, "-n", ns, "--type=merge", "-p", json.dumps({"spec": {"template": template["spec"]["template"]}}))
         wait_for(lambda: "Failed" in log.phases(uid1), BOOT, f"VMI {uid1} Failed after its guest panicked")
         assert "Succeeded" not in log.phases(uid1)
@@ -224,7 +231,7 @@ def test_vm_dhcp_survives_kill9_but_stops_with_a_clean_shutdown(node_factory):
     ns = unique("vmdhcp")
     node.kubectl("create", "namespace", ns)
     name = unique("vm")
-    apply(node, vm_manifest(name, ns, kernel_boot=True, user_data="#!/bin/sh\ntrue\n"))
+    apply(node, bridged(vm_manifest(name, ns, kernel_boot=True, user_data="#!/bin/sh\ntrue\n")))
     vmi = wait_for(lambda: running_vmi(node, ns, name), BOOT, "VMI Running")
     ip = vmi["status"]["interfaces"][0]["ipAddress"]
     dhcp = node.data_dir / "vms" / ".dhcp"
