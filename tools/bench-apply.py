@@ -40,6 +40,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import benchdoc  # tools/benchdoc.py: the shared docs/performance.md writer
+
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -214,16 +216,7 @@ def write_doc(path: Path, cmd: str, table: list, facts: dict) -> None:
           "| Measurement | Result | Ratio |", "|---|---:|---:|"]
     md += [f"| {a} | {b} | {c} |" for a, b, c in table]
     section = "\n".join(md) + "\n"
-    text = path.read_text() if path.exists() else "# Performance\n"
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, l in enumerate(lines) if l.rstrip("\n") == SECTION_TITLE), None)
-    if start is None:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = next((j for j in range(start + 1, len(lines)) if lines[j].startswith("## ")), len(lines))
-        tail = "".join(lines[end:])
-        text = "".join(lines[:start]) + section + ("\n" + tail if tail else "")
-    path.write_text(text)
+    benchdoc.replace_section(path, SECTION_TITLE, section)
 
 
 def main() -> int:

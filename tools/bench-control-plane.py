@@ -77,6 +77,8 @@ import threading
 import time
 from pathlib import Path
 
+import benchdoc  # tools/benchdoc.py: the shared docs/performance.md writer
+
 REPO = Path(__file__).resolve().parents[1]
 SECTION_TITLE = "## Control plane (issue 2)"
 NS = "default"
@@ -942,27 +944,7 @@ def write_doc(path: Path, cmd: str, R: dict, rows, facts: dict, cfg: dict) -> No
         md += [f"- {n}" for n in R["notes"]]
     section = "\n".join(md) + "\n"
 
-    if path.exists():
-        text = path.read_text()
-    else:
-        text = ("# Performance\n\nLatest benchmark figures for Corral, each with the command that "
-                "produced it. Benchmarks print ratios against a raw baseline measured in the same run "
-                "(raw SQLite commit, raw `runc run`, raw `virsh create`).\n")
-    # Replace our section (from its title to the next "## " heading) or append it.
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, l in enumerate(lines) if l.rstrip("\n") == SECTION_TITLE), None)
-    if start is None:
-        if not text.endswith("\n"):
-            text += "\n"
-        text += "\n" + section
-    else:
-        end = next((j for j in range(start + 1, len(lines)) if lines[j].startswith("## ")), len(lines))
-        tail = "".join(lines[end:])
-        text = "".join(lines[:start]) + section + ("\n" + tail if tail else "")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    benchdoc.replace_section(path, SECTION_TITLE, section)
 
 
 # --------------------------------------------------------------------------

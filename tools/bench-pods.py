@@ -71,6 +71,8 @@ import threading
 import time
 from pathlib import Path
 
+import benchdoc  # tools/benchdoc.py: the shared docs/performance.md writer
+
 REPO = Path(__file__).resolve().parents[1]
 SECTION_TITLE = "## Pods"
 IMAGE = "localhost/corral-test/busybox:latest"
@@ -904,19 +906,7 @@ def write_doc(path: Path, cmd: str, R: dict, rows, facts: dict, a, leftovers: st
     md += ["", "Details:", ""] + [f"- {l}" for l in details(R, a)]
     md += [f"- leftovers after the run: {leftovers}"]
     section = "\n".join(md) + "\n"
-    text = path.read_text() if path.exists() else (
-        "# Performance\n\nLatest benchmark figures for Corral, each with the command that produced it.\n")
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, l in enumerate(lines) if l.rstrip("\n") == SECTION_TITLE), None)
-    if start is None:
-        text = text + ("" if text.endswith("\n") else "\n") + "\n" + section
-    else:
-        end = next((j for j in range(start + 1, len(lines)) if lines[j].startswith("## ")), len(lines))
-        tail = "".join(lines[end:])
-        text = "".join(lines[:start]) + section + ("\n" + tail if tail else "")
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    benchdoc.replace_section(path, SECTION_TITLE, section)
 
 
 # --------------------------------------------------------------------------

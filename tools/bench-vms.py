@@ -81,6 +81,8 @@ import uuid as _uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import benchdoc  # tools/benchdoc.py: the shared docs/performance.md writer
+
 REPO = Path(__file__).resolve().parents[1]
 SECTION_TITLE = "## VMs"
 IMAGE = "localhost/corral-test/kernelboot:latest"
@@ -1094,19 +1096,7 @@ def write_doc(path: Path, R: dict, rows, facts: dict, a, leftovers: str) -> None
     md += [f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} |" for r in rows]
     md += ["", "Details:", ""] + [f"- {l}" for l in details(R, a)] + [f"- leftovers after the run: {leftovers}"]
     section = "\n".join(md) + "\n"
-    text = path.read_text() if path.exists() else (
-        "# Performance\n\nLatest benchmark figures for Corral, each with the command that produced it.\n")
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, l in enumerate(lines) if l.rstrip("\n") == SECTION_TITLE), None)
-    if start is None:
-        text = text + ("" if text.endswith("\n") else "\n") + "\n" + section
-    else:
-        end = next((j for j in range(start + 1, len(lines)) if lines[j].startswith("## ")), len(lines))
-        tail = "".join(lines[end:])
-        text = "".join(lines[:start]) + section + ("\n" + tail if tail else "")
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    benchdoc.replace_section(path, SECTION_TITLE, section)
 
 
 # --------------------------------------------------------------------------
