@@ -125,7 +125,8 @@ def cm_body(name: str) -> bytes:
 class Daemon:
     """One corrald process on its own data dir and free loopback port."""
 
-    def __init__(self, binary: Path, data_dir: Path, sync: str, label: str, extra_args: tuple[str, ...] = ()):
+    def __init__(self, binary: Path, data_dir: Path, sync: str, label: str,
+                 extra_args: tuple[str, ...] = ("--disable-agent",)):
         self.binary = binary
         self.extra_args = tuple(extra_args)
         self.data_dir = data_dir
