@@ -106,8 +106,10 @@ final class VMBackend: @unchecked Sendable {
                 }
                 volumes[name] = ResolvedVolume(path: overlay, format: .qcow2)
             } else if v["cloudInitNoCloud"] != nil || v["cloudInitConfigDrive"] != nil {
-                let data = try CloudInitMedia.data(volume: v, volumePath: "spec.volumes[\(name)]")
                 let ns = vmi[path: ["metadata", "namespace"]]?.stringValue ?? "default"
+                let secrets = try await cloudInitSecrets(volume: v, namespace: ns, events: events)
+                let data = try CloudInitMedia.data(volume: v, volumePath: "spec.volumes[\(index)]",
+                                                   userDataSecret: secrets.userData, networkDataSecret: secrets.networkData)
                 let plan = CloudInitMedia.plan(data, instanceID: CloudInitMedia.instanceID(namespace: ns, name: vmi[path: ["metadata", "name"]]?.stringValue ?? ""),
                                                uuid: uid, hostname: CloudInitMedia.hostname(vmi: vmi))
                 let iso = "\(dir)/\(name).iso"
@@ -203,16 +205,43 @@ final class VMBackend: @unchecked Sendable {
         throw VMError.volume("containerDisk image has no disk file under /disk/")
     }
 
-    /// Re-registers the DHCP lease of a guest adopted after an agent restart (dnsmasq was
-    /// stopped with the agent, or is restarted with only the leases this run knows).
-    func readopt(vmi: JSONValue, podIP: String) async {
-        guard !((try? DomainConverter.interfaceNames(vmi: vmi)) ?? []).isEmpty else { return }
-        if await readoptMasquerade(vmi: vmi, podIP: podIP) { return }  // masquerade binding: its own netns and dnsmasq
-        let uid = vmi[path: ["metadata", "uid"]]?.stringValue ?? "", dhcp = self.dhcp, hostname = CloudInitMedia.hostname(vmi: vmi)
+    /// The Secrets a cloud-init volume names (`secretRef`, `networkDataSecretRef`), read as
+    /// KubeVirt's virt-handler does at start. A missing one is waited for like a missing
+    /// config-disk object: a `FailedMount` event and a retried start, the VMI stays Scheduled.
+    func cloudInitSecrets(volume: JSONValue, namespace: String, events: EventSink) async throws
+        -> (userData: [String: [UInt8]]?, networkData: [String: [UInt8]]?) {
+        let source = volume["cloudInitNoCloud"] ?? volume["cloudInitConfigDrive"] ?? .null
+        func read(_ key: String) async throws -> [String: [UInt8]]? {
+            guard let name = source[path: [key, "name"]]?.stringValue, !name.isEmpty else { return nil }
+            if let data = await pods.api.secretData(namespace, name) { return data }
+            let message = "MountVolume.SetUp failed for volume \"\(volume["name"]?.stringValue ?? "")\" : secret \"\(name)\" not found"
+            events("Warning", "FailedMount", message)
+            throw ContainerStartError(reason: "ContainerCreating", message: message, backoff: false)
+        }
+        return (try await read("secretRef"), try await read("networkDataSecretRef"))
+    }
+
+    /// Serves the network of a guest adopted after an agent restart again: its DHCP lease
+    /// (dnsmasq was stopped with the agent, or knows only the leases this run registered), or
+    /// its masquerade netns and dnsmasq. False when that failed; the worker tries again.
+    func readopt(vmi: JSONValue, podIP: String) async -> Bool {
+        guard !((try? DomainConverter.interfaceNames(vmi: vmi)) ?? []).isEmpty else { return true }
+        let uid = vmi[path: ["metadata", "uid"]]?.stringValue ?? ""
+        if let done = await readoptMasquerade(vmi: vmi, podIP: podIP) { return done }
+        let dhcp = self.dhcp, hostname = CloudInitMedia.hostname(vmi: vmi)
         do {
             try await Blocking.run { try dhcp.set(owner: uid, mac: Self.mac(uid), ip: podIP, hostname: hostname) }
+            return true
         } catch {
             logger.warning("dhcp lease for re-adopted VM", metadata: ["vmi": .string(uid), "error": .string("\(error)")])
+            return false
+        }
+    }
+
+    /// Restarts the bridge DHCP server if it exited under running guests (cheap when it runs).
+    func keepDHCPServing() {
+        do { try dhcp.keepServing() } catch {
+            logger.warning("dhcp for VMs", metadata: ["error": .string("\(error)")])
         }
     }
 

@@ -35,12 +35,25 @@ final class VMDHCP: @unchecked Sendable {
     var pidFile: String { directory + "/dnsmasq.pid" }
 
     /// Adds or replaces a lease and makes dnsmasq see it (starting or adopting it on first use).
+    /// Cheap when the lease is already registered and dnsmasq runs, so workers may call it often.
     func set(owner: String, mac: String, ip: String, hostname: String) throws {
         try lock.withLock {
+            if let h = hosts[owner], h == (mac, ip, hostname), alive() { return }
             hosts[owner] = (mac, ip, hostname)
             try writeHosts()
             try ensureRunning()
             kill(pid, SIGHUP)
+        }
+    }
+
+    /// Starts dnsmasq again when it has exited while guests still hold leases (it was
+    /// killed, or died), so a guest renewing or rebooting still gets its address.
+    func keepServing() throws {
+        try lock.withLock {
+            guard !hosts.isEmpty, pid > 0, !alive() else { return }
+            logger.warning("dhcp for VMs had exited; starting it again", metadata: ["pid": .stringConvertible(pid)])
+            try writeHosts()
+            try ensureRunning()
         }
     }
 

@@ -217,17 +217,19 @@ extension VMBackend {
         try await Blocking.run { try masq.ensure(uid: uid, plan: plan, directory: dir, qemuUser: qemuUser) }
     }
 
-    /// Re-adoption after an agent restart: true when `vmi` uses masquerade (then its plumbing was
-    /// recognised or repaired and its dnsmasq adopted or restarted), false for the bridge binding.
-    func readoptMasquerade(vmi: JSONValue, podIP: String) async -> Bool {
+    /// Re-adoption after an agent restart: nil when `vmi` has no masquerade interface (the
+    /// bridge binding), else whether its plumbing was recognised or repaired and its dnsmasq
+    /// adopted or restarted.
+    func readoptMasquerade(vmi: JSONValue, podIP: String) async -> Bool? {
         let uid = vmi[path: ["metadata", "uid"]]?.stringValue ?? ""
         do {
-            guard let plan = try masqueradePlan(vmi: vmi, podIP: podIP) else { return false }
+            guard let plan = try masqueradePlan(vmi: vmi, podIP: podIP) else { return nil }
             try await ensureMasquerade(uid: uid, plan: plan)
+            return true
         } catch {
             logger.warning("masquerade network for re-adopted VM", metadata: ["vmi": .string(uid), "error": .string("\(error)")])
+            return false
         }
-        return true
     }
 
     /// Removes VMI `uid`'s masquerade network, if it has one (known by UID only: any binding).

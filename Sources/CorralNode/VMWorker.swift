@@ -23,6 +23,8 @@ actor VMWorker {
     private var domain: String?
     private var podIP: String?
     private var waiting: (reason: String, message: String, retryAt: Date, failures: Int)?
+    /// Set when a running domain was adopted: when to (re-)serve its network next.
+    private var networkReadoptAt: Date?
     /// The final phase this worker wrote; nothing is written after it.
     private var ended: String?
     private var finished = false
@@ -88,9 +90,14 @@ actor VMWorker {
         let phase = vmi[path: ["status", "phase"]]?.stringValue
         if phase == "Succeeded" || phase == "Failed" { ended = phase; return }
         if domain == nil, let found = await vms.existingDomain(vmiUID: vmiUID, domainName: domainName) {
-            // Adopted after an agent restart: the guest's lease must be served again.
+            // Adopted after an agent restart: the guest's network must be served again.
             domain = found
-            if let ip = readPodIP() { podIP = ip; await vms.readopt(vmi: vmi, podIP: ip) }
+            networkReadoptAt = Date()
+        }
+        if let due = networkReadoptAt, due <= Date(), let ip = podIP ?? readPodIP() {
+            podIP = ip
+            // Retried (every 10 s) until it works, so a guest is never left without DHCP.
+            networkReadoptAt = await vms.readopt(vmi: vmi, podIP: ip) ? nil : Date().addingTimeInterval(10)
         }
         if domain == nil {
             if let w = waiting, w.retryAt > Date() { return }
@@ -98,6 +105,7 @@ actor VMWorker {
         }
         if podIP == nil { podIP = readPodIP() }
         guard let domain else { return }
+        vms.keepDHCPServing()
         let state: DomainStatus?
         do { state = try await vms.domainState(domain) } catch { return }  // libvirt unreachable: keep the phase
         guard let state else {

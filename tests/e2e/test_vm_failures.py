@@ -7,6 +7,8 @@ whose qcow2 names a backing file fails the VMI with the field path."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -226,6 +228,22 @@ def dnsmasq_alive(pid: int) -> bool:
         return False
 
 
+def wait_dnsmasq(node, dhcp: Path, other_than: int, what: str) -> int:
+    """The pid of a live dnsmasq serving `dhcp`, other than `other_than`; on timeout the
+    failure shows dnsmasq's own log and the daemon's."""
+    def current():
+        try:
+            p = int((dhcp / "dnsmasq.pid").read_text())
+        except (OSError, ValueError):
+            return None
+        return p if p != other_than and dnsmasq_alive(p) else None
+    try:
+        return wait_for(current, 60, what)
+    except AssertionError as e:
+        log = (dhcp / "dnsmasq.log").read_text()[-2000:] if (dhcp / "dnsmasq.log").exists() else "(no dnsmasq.log)"
+        raise AssertionError(f"{e}\ndnsmasq.log:\n{log}\ncorrald:\n{node.log_tail(80)}") from None
+
+
 def test_vm_dhcp_survives_kill9_but_stops_with_a_clean_shutdown(node_factory):
     node = node_factory()
     ns = unique("vmdhcp")
@@ -252,8 +270,12 @@ def test_vm_dhcp_survives_kill9_but_stops_with_a_clean_shutdown(node_factory):
     assert Path(f"/proc/{qemu}").exists(), "the guest must outlive a clean agent shutdown"
 
     node.start(timeout=120)
-    new = wait_for(lambda: (lambda p: p if p and p != pid and dnsmasq_alive(p) else None)(
-        int((dhcp / "dnsmasq.pid").read_text()) if (dhcp / "dnsmasq.pid").exists() else None), 60, "a new dnsmasq for the adopted guest")
+    new = wait_dnsmasq(node, dhcp, other_than=pid, what="a new dnsmasq for the adopted guest")
     assert ip in (dhcp / "dhcp-hosts").read_text(), new
     assert running_vmi(node, ns, name)["metadata"]["uid"] == vmi["metadata"]["uid"]
+
+    # A dnsmasq that dies under running guests is started again by the agent.
+    os.kill(new, signal.SIGKILL)
+    wait_dnsmasq(node, dhcp, other_than=new, what="dnsmasq restarted after it was killed")
+    assert ip in (dhcp / "dhcp-hosts").read_text()
     node.kubectl("delete", "vm", name, "-n", ns, "--wait=true", "--timeout=90s", timeout=120)
