@@ -116,3 +116,34 @@ def test_optional_missing_configmap_gives_an_empty_disk(node, ns):
     assert "optdisk files=[]" in log, log[-2000:]
     assert not failed_mount(node, ns, name, "does-not-exist")
     node.kubectl("delete", "vm", name, "-n", ns, "--wait=true", "--timeout=90s", timeout=120)
+
+
+def test_cloud_init_user_data_from_a_secret(node, ns):
+    """`cloudInitNoCloud.secretRef`: the user-data comes from the Secret's `userdata` key
+    (credentials stay out of the VM spec). The VMI waits for a missing Secret as for a
+    missing config-disk object; a Secret without the key fails the VMI with the field path."""
+    name, token = unique("vmud"), unique("from-the-secret")
+    vm = vm_manifest(name, ns, kernel_boot=True, user_data="unused")
+    vm["spec"]["template"]["spec"]["volumes"][0] = {"name": "cloudinit", "cloudInitNoCloud": {"secretRef": {"name": "vm-userdata"}}}
+    node.kubectl("apply", "-f", "-", input=json.dumps(vm))
+    msgs = wait_for(lambda: failed_mount(node, ns, name, 'secret "vm-userdata" not found'), 90, "FailedMount for the user-data Secret")
+    assert 'volume "cloudinit"' in msgs[0], msgs
+    assert vmi_phase(node, ns, name) in ("Scheduling", "Scheduled")
+
+    node.kubectl("create", "secret", "generic", "vm-userdata", "-n", ns,
+                 f"--from-literal=userdata=#!/bin/sh\necho {token}\n")
+    wait_for(lambda: vmi_phase(node, ns, name) == "Running", 180, "VMI Running once the Secret exists")
+    pod = launcher_pod(node, ns, name)["metadata"]["name"]
+    wait_for(lambda: token in node.kubectl("logs", pod, "-n", ns, check=False).stdout, 120, "the Secret's user-data on the console")
+    node.kubectl("delete", "vm", name, "-n", ns, "--wait=true", "--timeout=90s", timeout=120)
+
+    # A Secret without a userdata/userData key cannot work: the VMI fails, naming the field.
+    bad = unique("vmud")
+    node.kubectl("create", "secret", "generic", "no-userdata", "-n", ns, "--from-literal=other=x")
+    vmi = {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance", "metadata": {"name": bad, "namespace": ns},
+           "spec": dict(vm["spec"]["template"]["spec"], volumes=[{"name": "cloudinit", "cloudInitNoCloud": {"secretRef": {"name": "no-userdata"}}}])}
+    node.kubectl("apply", "-f", "-", input=json.dumps(vmi))
+    wait_for(lambda: vmi_phase(node, ns, bad) == "Failed", 120, "VMI Failed for a Secret without user-data")
+    cond = next(c for c in node.kubectl_json("get", "vmi", bad, "-n", ns)["status"]["conditions"] if c["type"] == "Synchronized")
+    assert cond["message"].startswith("spec.volumes[0].cloudInitNoCloud.secretRef: secret has no userdata or userData key"), cond
+    node.kubectl("delete", "vmi", bad, "-n", ns, "--wait=true", "--timeout=60s", timeout=90)
