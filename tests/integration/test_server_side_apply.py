@@ -238,6 +238,31 @@ def test_apply_rejects_managed_fields_and_wrong_version(corrald, ns):
     assert r.status_code == 400 and r.json()["message"] == "metadata.managedFields must be nil"
     r = s.patch(url, params={"fieldManager": "t"}, data=json.dumps({"apiVersion": "v2", "kind": "ConfigMap"}), headers=hdr)
     assert r.status_code == 400 and "Incorrect version specified in apply patch" in r.json()["message"]
+    # apiVersion and kind are required, and must name this resource.
+    r = s.patch(url, params={"fieldManager": "t"}, data=json.dumps({"kind": "ConfigMap"}), headers=hdr)
+    assert r.status_code == 400 and r.json()["message"] == \
+        "Incorrect version specified in apply patch. Specified patch version: , expected: v1", r.json()
+    r = s.patch(url, params={"fieldManager": "t"}, data=json.dumps({"apiVersion": "v1", "data": {"a": "b"}}), headers=hdr)
+    assert r.status_code == 400 and "Kind" in r.json()["message"] and "ConfigMap" in r.json()["message"], r.json()
+    r = s.patch(url, params={"fieldManager": "t"}, data=json.dumps({"apiVersion": "v1", "kind": "Secret"}), headers=hdr)
+    assert r.status_code == 400 and "(Secret) does not match" in r.json()["message"], r.json()
+    assert s.get(url).status_code == 404, "nothing was created by the refused applies"
+
+
+def test_apply_refuses_duplicate_list_keys(corrald, ns):
+    """structured-merge-diff refuses a configuration that repeats a list-map key (kube
+    answers 500 with the list's path), on create as on update; nothing is written."""
+    name = unique("dup")
+    d = deployment(name, env=["A", "B"])
+    d["spec"]["template"]["spec"]["containers"][0]["env"].append({"name": "A", "value": "again"})
+    p = apply(corrald, ns, d, check=False)
+    assert p.returncode != 0
+    assert f'.spec.template.spec.containers[name="c1"].env: duplicate entries for key [name="A"]' in p.stderr, p.stderr
+    assert corrald.kubectl("get", "deployment", name, "-n", ns, check=False).returncode != 0
+    apply(corrald, ns, deployment(name))
+    p = apply(corrald, ns, d, check=False)
+    assert p.returncode != 0 and 'duplicate entries for key [name="A"]' in p.stderr, p.stderr
+    assert env_names(get(corrald, ns, "deployment", name)) == ["FOO", "BAR"]
 
 
 @pytest.fixture

@@ -19,8 +19,15 @@ struct ApplyHandler {
         if let n = patch[path: ["metadata", "name"]]?.stringValue, n != name {
             throw APIError.badRequest("the name of the object (\(n)) does not match the name on the URL (\(name))")
         }
-        if let v = patch["apiVersion"]?.stringValue, !v.isEmpty, v != type.apiVersion {
-            throw ApplyError.versionMismatch(patch: v, expected: type.apiVersion).apiError
+        // An applied configuration names its type in full, as kube-apiserver requires.
+        let version = patch["apiVersion"]?.stringValue ?? ""
+        if version != type.apiVersion {
+            throw ApplyError.versionMismatch(patch: version, expected: type.apiVersion).apiError
+        }
+        switch patch["kind"]?.stringValue ?? "" {
+        case type.kind: break
+        case "": throw APIError.badRequest("Object 'Kind' is missing in the apply patch (expected \"\(type.kind)\")")
+        case let k: throw APIError.badRequest("the kind in the apply patch (\(k)) does not match the kind of the resource (\(type.kind))")
         }
         // Parsed like Go's strconv.ParseBool (the Python client sends "True").
         let force = ["1", "t", "T", "true", "TRUE", "True"].contains(ctx.param("force") ?? "")

@@ -8,8 +8,8 @@ public struct ApplyConflict: Equatable, Sendable {
 public enum ApplyError: Error, CustomStringConvertible, Equatable {
     /// A list-map item lacks one of the list's key fields (and it has no default).
     case missingKey(path: [String], index: Int, key: String)
-    /// Two items of an applied list-map share a key.
-    case duplicateKey(path: [String], element: PathElement)
+    /// Two items of an applied list-map share a key (`path`: the list, from the root).
+    case duplicateKey(path: [PathElement], element: PathElement)
     /// Fields owned by other managers would change (without force).
     case conflicts([ApplyConflict])
     /// The applied configuration carries metadata.managedFields.
@@ -23,8 +23,7 @@ public enum ApplyError: Error, CustomStringConvertible, Equatable {
             let field = path.isEmpty ? "" : "." + path.joined(separator: ".")
             return "\(field): element \(index): associative list with keys has an element that omits key field \"\(key)\" (and doesn't have default value)"
         case .duplicateKey(let path, let pe):
-            let field = path.isEmpty ? "" : "." + path.joined(separator: ".")
-            return "\(field): duplicate entries for key \(pe.description)"
+            return "\(path.pathString): duplicate entries for key \(pe.description)"
         case .conflicts(let c): return Self.conflictMessage(c)
         case .managedFieldsInPatch: return "metadata.managedFields must be nil"
         case .versionMismatch(let p, let e):

@@ -34,7 +34,7 @@ public enum ApplyMerge {
         let rpe = try r.enumerated().map { try schema.itemElement($0.element, index: $0.offset) }
         var rIndex: [PathElement: Int] = [:]
         for (i, pe) in rpe.enumerated() {
-            if rIndex[pe] != nil { throw ApplyError.duplicateKey(path: schema.patchPath, element: pe) }
+            if rIndex[pe] != nil { throw ApplyError.duplicateKey(path: schema.patchPath.map { .field($0) }, element: pe) }
             rIndex[pe] = i
         }
         let lKeys = Set(lpe)

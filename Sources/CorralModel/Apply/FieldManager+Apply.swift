@@ -35,7 +35,7 @@ extension FieldManager {
                            force: Bool) throws -> ApplyResult {
         let id = ManagerID(manager: manager, operation: "Apply", apiVersion: apiVersion, subresource: subresource)
         let liveClean = Self.withoutManagedFields(live)
-        let fullSet = FieldWalk.filter(try FieldWalk.fieldSet(of: config, schema: schema), ignored)
+        let fullSet = FieldWalk.filter(try FieldWalk.fieldSet(of: config, schema: schema, rejectingDuplicates: true), ignored)
         let applied = fullSet.difference(ManagedFields.untracked)
         var merged = try ApplyMerge.merge(liveClean, config, schema: schema)
 

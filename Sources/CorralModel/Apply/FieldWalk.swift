@@ -3,19 +3,22 @@
 public enum FieldWalk {
     /// Every field path `value` sets: leaves, list items (`k:`/`v:`), map
     /// entries, atomic lists and maps as a whole, and empty or null members.
-    public static func fieldSet(of value: JSONValue, schema: ApplySchema) throws -> FieldSet {
+    /// `rejectingDuplicates`: an applied configuration may not repeat a list key
+    /// (`ApplyError.duplicateKey`); live objects may, and own such items as a whole.
+    public static func fieldSet(of value: JSONValue, schema: ApplySchema, rejectingDuplicates: Bool = false) throws -> FieldSet {
         var set = FieldSet()
-        try collect(value, schema, [], into: &set)
+        try collect(value, schema, [], rejectingDuplicates, into: &set)
         return set
     }
 
-    private static func collect(_ value: JSONValue, _ schema: ApplySchema, _ path: [PathElement], into set: inout FieldSet) throws {
+    private static func collect(_ value: JSONValue, _ schema: ApplySchema, _ path: [PathElement], _ strict: Bool,
+                                into set: inout FieldSet) throws {
         switch value {
         case .object(let o):
             if schema.isAtomicMap { set.insert(path); return }
             for (k, v) in o {
                 let childPath = path + [.field(k)]
-                try collect(v, schema.field(k), childPath, into: &set)
+                try collect(v, schema.field(k), childPath, strict, into: &set)
                 if v.isNull || v.objectValue?.isEmpty == true || !schema.isStructField(k) {
                     set.insert(childPath)
                 }
@@ -24,11 +27,14 @@ public enum FieldWalk {
             if schema.list == .atomic { set.insert(path); return }
             let elements = try items.enumerated().map { try schema.itemElement($0.element, index: $0.offset) }
             var seen = Set<PathElement>(), duplicates = Set<PathElement>()
-            for pe in elements where !seen.insert(pe).inserted { duplicates.insert(pe) }
+            for pe in elements where !seen.insert(pe).inserted {
+                if strict { throw ApplyError.duplicateKey(path: path, element: pe) }
+                duplicates.insert(pe)
+            }
             for (item, pe) in zip(items, elements) {
                 // Duplicated keys are owned as a whole, as upstream does.
                 if duplicates.contains(pe) { set.insert(path + [pe]); continue }
-                try collect(item, schema.item(), path + [pe], into: &set)
+                try collect(item, schema.item(), path + [pe], strict, into: &set)
                 set.insert(path + [pe])
             }
         default:
