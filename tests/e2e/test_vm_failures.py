@@ -121,7 +121,7 @@ def test_rerun_on_failure_restarts_a_guest_that_panicked(node, ns):
         # The new guest got its (often reused) pod IP by DHCP although the panicked one held a lease on it.
         ip = second["status"]["interfaces"][0]["ipAddress"]
         assert f"bound {ip}/" in console, console[-2000:]
-        wait_for(lambda: vm_status(node, ns, name).get("printableStatus") == "Running", 30, "VM Running again")
+        wait_for(lambda: vm_status(node, ns, name).get("printableStatus") == "Running", 90, "VM Running again")
     finally:
         log.close()
         delete_vm(node, ns, name)
@@ -136,7 +136,7 @@ def test_rerun_on_failure_leaves_a_cleanly_powered_off_guest_stopped(node, ns):
                        BOOT, "VMI Succeeded after poweroff -f")
         uid = vmi["metadata"]["uid"]
         assert "Failed" not in log.phases(uid)
-        wait_for(lambda: vm_status(node, ns, name).get("printableStatus") == "Stopped", 30, "VM Stopped")
+        wait_for(lambda: vm_status(node, ns, name).get("printableStatus") == "Stopped", 90, "VM Stopped")
         time.sleep(20)  # longer than the first crash-loop back-off: nothing may restart it
         vmi = vmi_or_none(node, ns, name)
         assert vmi and vmi["metadata"]["uid"] == uid and vmi["status"]["phase"] == "Succeeded"

@@ -79,7 +79,7 @@ def test_halted_vm_is_stopped(node, ns):
     name = unique("vm")
     node.kubectl("apply", "-f", "-", input=json.dumps(vm_manifest(name, ns, kernel_boot=True, user_data="#!/bin/sh\ntrue\n",
                                                                    run_strategy="Halted")))
-    wait_for(lambda: node.kubectl_json("get", "vm", name, "-n", ns).get("status", {}).get("printableStatus") == "Stopped", 30, "Stopped")
+    wait_for(lambda: node.kubectl_json("get", "vm", name, "-n", ns).get("status", {}).get("printableStatus") == "Stopped", 90, "Stopped")
     assert node.kubectl("get", "vmi", name, "-n", ns, check=False).returncode != 0
 
 
@@ -102,9 +102,9 @@ def test_stop_start_pause_unpause_through_the_subresources(node, ns):
     node.kubectl("apply", "-f", "-", input=json.dumps(vm_manifest(name, ns, kernel_boot=True, user_data="#!/bin/sh\ntrue\n")))
     wait_for(lambda: printable(node, ns, name) == "Running", 120, "Running")
     corral(node, "pause", "vmi", name, "-n", ns)
-    wait_for(lambda: printable(node, ns, name) == "Paused", 30, "Paused")
+    wait_for(lambda: printable(node, ns, name) == "Paused", 90, "Paused")
     corral(node, "unpause", "vmi", name, "-n", ns)
-    wait_for(lambda: printable(node, ns, name) == "Running", 30, "Running again")
+    wait_for(lambda: printable(node, ns, name) == "Running", 90, "Running again")
     corral(node, "stop", name, "-n", ns)
     wait_for(lambda: printable(node, ns, name) == "Stopped", 60, "Stopped")
     assert node.kubectl_json("get", "vm", name, "-n", ns)["spec"]["runStrategy"] == "Halted"
