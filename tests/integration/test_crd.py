@@ -307,3 +307,42 @@ def test_rbac_applies_to_custom_resources(corrald, ns, group):
     assert st["message"] == (f'crontabs.{group} is forbidden: User "system:serviceaccount:{ns}:reader" cannot create '
                              f'resource "crontabs" in API group "{group}" in the namespace "{ns}"'), st
     assert_status(s.get(f"{corrald.url}/apis/{group}/v1/crontabs", timeout=10), 403)
+
+
+def test_server_side_apply_merges_custom_list_maps(corrald, ns, group):
+    """A CRD's `x-kubernetes-list-type: map` list is merged item by item by server-side
+    apply: two managers own one item each, and a manager dropping its item removes only
+    that one. An atomic list (the default) is owned whole and replaced."""
+    m = crd_manifest(group)
+    spec = m["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+    spec["ports"] = {"type": "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"],
+                     "items": {"type": "object", "required": ["name"],
+                               "properties": {"name": {"type": "string"}, "port": {"type": "integer"}}}}
+    spec["tags"] = {"type": "array", "items": {"type": "string"}}
+    install(corrald, m)
+    name = unique("ct")
+
+    def apply(manager, **s):
+        body = cron(name, group, **s)
+        return corrald.kubectl("apply", "--server-side", f"--field-manager={manager}", "-n", ns, "-f", "-",
+                               input=json.dumps(body), check=False)
+
+    assert apply("alice", ports=[{"name": "http", "port": 80}], tags=["a"]).returncode == 0
+    p = apply("bob", ports=[{"name": "metrics", "port": 9090}])
+    assert p.returncode == 0, p.stderr
+    obj = corrald.kubectl_json("get", f"crontabs.{group}", name, "-n", ns, "--show-managed-fields")
+    assert [x["name"] for x in obj["spec"]["ports"]] == ["http", "metrics"], obj["spec"]
+    owned = {e["manager"]: json.dumps(e["fieldsV1"]) for e in obj["metadata"]["managedFields"]}
+    assert 'k:{\\"name\\":\\"metrics\\"}' in owned["bob"] and 'k:{\\"name\\":\\"http\\"}' not in owned["bob"], owned
+    # An item with the same key and another value is a conflict, named like kube names it.
+    p = apply("bob", ports=[{"name": "metrics", "port": 9090}, {"name": "http", "port": 8080}])
+    assert p.returncode != 0 and '.spec.ports[name="http"].port' in p.stderr, p.stderr
+    # alice stops applying her port: only hers goes.
+    assert apply("alice", tags=["a"]).returncode == 0
+    obj = corrald.kubectl_json("get", f"crontabs.{group}", name, "-n", ns)
+    assert obj["spec"]["ports"] == [{"name": "metrics", "port": 9090}], obj["spec"]
+    # The atomic list changes hands whole when forced.
+    p = corrald.kubectl("apply", "--server-side", "--field-manager=bob", "--force-conflicts", "-n", ns, "-f", "-",
+                        input=json.dumps(cron(name, group, ports=[{"name": "metrics", "port": 9090}], tags=["b"])), check=False)
+    assert p.returncode == 0, p.stderr
+    assert corrald.kubectl_json("get", f"crontabs.{group}", name, "-n", ns)["spec"]["tags"] == ["b"]
