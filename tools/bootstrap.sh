@@ -23,7 +23,7 @@ BUILD_DEPS=(libsqlite3-dev libvirt-dev libnl-3-dev libnl-route-3-dev libseccomp-
 RUNTIME_DEPS=(sqlite3 openssl iproute2 nftables runc conmon crun qemu-system-x86 qemu-utils
               libvirt-daemon-system libvirt-clients busybox-static genisoimage ca-certificates curl iputils-ping docker-registry zstd dosfstools mtools syslinux syslinux-common)
 BUILD_DEPS+=(zlib1g-dev)
-RUNTIME_DEPS+=(dnsmasq-base libxml2-utils)
+RUNTIME_DEPS+=(dnsmasq-base libxml2-utils ovmf)
 
 is_installed() {
     [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = "installed" ]

@@ -155,7 +155,9 @@ final class VMBackend: @unchecked Sendable {
                                    tapDevices: Dictionary(uniqueKeysWithValues: ifaces.prefix(1).map { ($0, tap) }),
                                    macAddresses: Dictionary(uniqueKeysWithValues: ifaces.prefix(1).map { ($0, mac) }),
                                    serialLogPath: serialLog(uid), vncSocketPath: nil,  // QEMU (an unprivileged user) cannot create sockets in our dir; VNC listens on loopback
-                                   hostCPUCount: ProcessInfo.processInfo.activeProcessorCount)
+                                   hostCPUCount: ProcessInfo.processInfo.activeProcessorCount,
+                                   nvramPath: dir + "/nvram.fd",  // EFI variables die with the VM dir
+                                   existingFirmware: OVMFPaths.debian.existingFiles(FileManager.default.fileExists(atPath:)))
         let spec: DomainSpec
         do { spec = try DomainConverter.convert(vmi: vmi, context: ctx) } catch let e as DomainConversionError {
             throw VMError.field(e.field, String(e.description.dropFirst(e.field.count + 2)))

@@ -31,7 +31,8 @@ public struct OVMFPaths: Sendable, Equatable {
     public var secureBootCode: String
     public var secureBootVars: String
 
-    /// Debian 12 `ovmf` 4M images; secure boot uses the variables with Microsoft keys enrolled.
+    /// Debian 12 `ovmf` 4M images (checked against ovmf 2022.11-6+deb12u2's file list); secure boot
+    /// uses the SMM-requiring secboot code and the variables with Microsoft keys enrolled.
     public static let debian = OVMFPaths(
         code: "/usr/share/OVMF/OVMF_CODE_4M.fd", vars: "/usr/share/OVMF/OVMF_VARS_4M.fd",
         secureBootCode: "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", secureBootVars: "/usr/share/OVMF/OVMF_VARS_4M.ms.fd")
@@ -72,12 +73,15 @@ public struct ConverterContext: Sendable {
     public var ovmf: OVMFPaths
     /// Per-VM EFI variable store; nil lets libvirt choose under /var/lib/libvirt/qemu/nvram.
     public var nvramPath: String?
+    /// The `ovmf` files present on the host (`OVMFPaths.existingFiles`); nil skips the check.
+    public var existingFirmware: Set<String>?
 
     /// Creates a context; only the emulation mode is required.
     public init(emulation: EmulationMode, domainName: String? = nil, volumes: [String: ResolvedVolume] = [:],
                 kernelPath: String? = nil, initrdPath: String? = nil, tapDevices: [String: String] = [:],
                 macAddresses: [String: String] = [:], interfaceMTU: Int? = nil, serialLogPath: String? = nil,
-                vncSocketPath: String? = nil, hostCPUCount: Int = 1, ovmf: OVMFPaths = .debian, nvramPath: String? = nil) {
+                vncSocketPath: String? = nil, hostCPUCount: Int = 1, ovmf: OVMFPaths = .debian, nvramPath: String? = nil,
+                existingFirmware: Set<String>? = nil) {
         self.emulation = emulation
         self.domainName = domainName
         self.volumes = volumes
@@ -91,5 +95,6 @@ public struct ConverterContext: Sendable {
         self.hostCPUCount = hostCPUCount
         self.ovmf = ovmf
         self.nvramPath = nvramPath
+        self.existingFirmware = existingFirmware
     }
 }

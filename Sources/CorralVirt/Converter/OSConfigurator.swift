@@ -39,8 +39,8 @@ struct OSConfigurator {
             if secureBoot, try domain["features"]["smm"]["enabled"].bool() == false {
                 throw domain["features"]["smm"]["enabled"].invalid("EFI secure boot requires SMM")
             }
-            let code = secureBoot ? context.ovmf.secureBootCode : context.ovmf.code
-            let vars = secureBoot ? context.ovmf.secureBootVars : context.ovmf.vars
+            let (code, vars) = context.ovmf.files(secureBoot: secureBoot)
+            try FirmwareCheck.require([code, vars], existing: context.existingFirmware, at: efiNode)
             os.append(XMLElement("loader", [("readonly", "yes"), ("secure", secureBoot ? "yes" : "no"), ("type", "pflash")], text: code))
             if let nvram = context.nvramPath {
                 os.append(XMLElement("nvram", [("template", vars)], text: nvram))
