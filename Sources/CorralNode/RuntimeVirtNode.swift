@@ -4,8 +4,9 @@ import CorralVirt
 import Foundation
 
 /// The node's side of KubeVirt's VMI subresources: pause/unpause/soft reboot
-/// through libvirt, the serial console as a libvirt stream, VNC as a TCP
-/// connection to QEMU's VNC server on loopback.
+/// through libvirt, guestosinfo from the QEMU guest agent (via libvirt), the
+/// serial console as a libvirt stream, VNC as a TCP connection to QEMU's VNC
+/// server on loopback.
 final class RuntimeVirtNode: VirtNode, @unchecked Sendable {
     let vms: VMBackend
 
@@ -36,15 +37,13 @@ final class RuntimeVirtNode: VirtNode, @unchecked Sendable {
 
     func guestOSInfo(_ vmi: VMIRef) async throws -> JSONValue {
         let d = try await domain(vmi), lv = vms.libvirt
-        let info: [String: String]
+        let info: [String: TypedParamValue]
         do {
             info = try await Blocking.run { try lv.guestInfo(uuid: d) }
         } catch {
             throw APIError.badRequest("VMI does not have guest agent connected")
         }
-        var os = JSONObject()
-        for (k, v) in info where k.hasPrefix("os.") { os[String(k.dropFirst(3))] = .string(v) }
-        return ["guestAgentVersion": "", "hostname": .string(info["hostname"] ?? ""), "os": .object(os)]
+        return GuestAgentInfo.document(info)
     }
 
     func console(_ vmi: VMIRef) async throws -> any ByteChannel {

@@ -25,6 +25,8 @@ actor VMWorker {
     private var waiting: (reason: String, message: String, retryAt: Date, failures: Int)?
     /// Set when a running domain was adopted: when to (re-)serve its network next.
     private var networkReadoptAt: Date?
+    /// Whether a guest agent is connected (the `AgentConnected` condition), polled every few seconds.
+    private var agent = GuestAgentWatch()
     /// The final phase this worker wrote; nothing is written after it.
     private var ended: String?
     private var finished = false
@@ -114,6 +116,7 @@ actor VMWorker {
         }
         switch state.vmiPhase(acpi: Self.acpiEnabled(vmi)) {
         case .running:
+            if agent.due(Date()) { agent.record(await vms.guestAgentState(domain)) }
             await writeVMI(vmi, phase: "Running", paused: state.state == .paused)
             await writePod(phase: "Running", ready: state.state != .paused)
         case .succeeded:
@@ -198,6 +201,7 @@ actor VMWorker {
         let node = api.nodeName
         let mac = VMBackend.mac(vmiUID)
         let hasIface = !((try? DomainConverter.interfaceNames(vmi: vmi)) ?? []).isEmpty
+        let agentConnected = phase == "Running" ? agent.connected : false
         _ = try? await api.objects.modify(api.vmis, namespace: vmi[path: ["metadata", "namespace"]]?.stringValue,
                                           name: vmi[path: ["metadata", "name"]]?.stringValue ?? "", subresource: "status") { cur in
             guard cur[path: ["metadata", "uid"]] == vmi[path: ["metadata", "uid"]] else { return cur }
@@ -228,6 +232,8 @@ actor VMWorker {
             if emulation.mode == .tcg {
                 conds.append(["type": "SoftwareEmulation", "status": "True", "reason": "KVMUnusable", "message": .string(emulation.reason)])
             }
+            conds = GuestAgentInfo.conditions(conds, previous: previous, connected: agentConnected,
+                                              now: ObjectLifecycle.timestamp(Date()))
             c.set(path: ["status", "conditions"], to: .array(conds))
             if hasIface, let ip {
                 c.set(path: ["status", "interfaces"], to: [["name": "default", "interfaceName": "eth0", "ipAddress": .string(ip),

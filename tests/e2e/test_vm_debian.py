@@ -2,7 +2,8 @@
 `tools/make-test-images --with-debian`) as a KubeVirt containerDisk VM:
 cloud-init consumes corrald's NoCloud seed, sets the hostname and writes a
 file, and both show on the serial console (`kubectl logs` of the launcher
-pod). Slow under TCG (minutes), so it runs when the image exists in
+pod). Its qemu-guest-agent then makes the VMI AgentConnected and answers
+guestosinfo. Slow under TCG (minutes), so it runs when the image exists in
 $CORRAL_TEST_IMAGES (tools/e2e.sh builds it unless CORRAL_TEST_DEBIAN=0)."""
 from __future__ import annotations
 
@@ -72,4 +73,27 @@ def test_debian_cloud_init_applies_user_data(node, ns):
                    180, "cloud-init's final message on the console", interval=5)
     assert want in log
     print(f"\ndebian-cloud through corrald under TCG: user-data applied {time.monotonic() - t0:.0f}s after apply")
+
+    # The image's qemu-guest-agent (started by udev when its virtio port appears) makes the
+    # VMI AgentConnected, and guestosinfo answers from it in KubeVirt's shape.
+    agent = wait_for(lambda: agent_condition(node, ns, name), 180, "AgentConnected on the VMI", interval=2)
+    assert agent["status"] == "True" and agent.get("lastTransitionTime") and agent.get("lastProbeTime") is None
+    print(f"debian-cloud: AgentConnected {time.monotonic() - t0:.0f}s after apply")
+    url = f"/apis/subresources.kubevirt.io/v1/namespaces/{ns}/virtualmachineinstances/{name}/guestosinfo"
+    info = json.loads(node.kubectl("get", "--raw", url).stdout)
+    print(f"debian-cloud: guestosinfo {json.dumps(info)}")
+    assert info["os"]["id"] == "debian", info
+    assert info["os"]["versionId"] == "12", info
+    assert info["os"]["prettyName"].startswith("Debian GNU/Linux 12"), info
+    assert info["os"]["machine"] == "x86_64", info
+    assert info["hostname"] == host, info
+    assert "/" in [d["mountPoint"] for d in info["fsInfo"]["disks"]], info
+    # The condition stays put (no rewrite per poll): same transition time a poll later.
+    time.sleep(6)
+    assert agent_condition(node, ns, name)["lastTransitionTime"] == agent["lastTransitionTime"]
     node.kubectl("delete", "vm", name, "-n", ns, "--wait=true", "--timeout=120s", timeout=150)
+
+
+def agent_condition(node, ns: str, name: str) -> dict | None:
+    conds = node.kubectl_json("get", "vmi", name, "-n", ns).get("status", {}).get("conditions", [])
+    return next((c for c in conds if c["type"] == "AgentConnected"), None)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # debian-cloud.sh OUTDIR CACHE — OUTDIR/debian-cloud.tar, a Debian (host's
 # release, 12 here) cloud image for KubeVirt-style containerDisk use:
-# systemd, cloud-init (NoCloud, ConfigDrive), DHCP via ifupdown, serial
-# console on ttyS0, root without password on the console (test image!).
+# systemd, cloud-init (NoCloud, ConfigDrive), DHCP via ifupdown, the QEMU
+# guest agent, serial console on ttyS0, root without password on the console
+# (test image!).
 #
 # No loop devices and no mounts on the host: mmdebstrap (root mode, in a
 # private mount namespace made with unshare) builds a directory; mkfs.ext4 -d
@@ -21,8 +22,10 @@ die() { printf 'make-test-images: debian-cloud: ERROR: %s\n' "$*" >&2; exit 1; }
 . /etc/os-release
 SUITE="${VERSION_CODENAME:?no VERSION_CODENAME in /etc/os-release}"
 # dbus + libpam-systemd give systemd-logind, which turns the ACPI power
-# button into a clean poweroff (graceful stop).
-PACKAGES=linux-image-amd64,initramfs-tools,systemd-sysv,udev,dbus,libpam-systemd,cloud-init,ifupdown,isc-dhcp-client,netbase,iproute2,procps,kmod
+# button into a clean poweroff (graceful stop). qemu-guest-agent needs no
+# enabling: its udev rule wants the (static) unit when the virtio port
+# org.qemu.guest_agent.0 appears, which corrald's domains always have.
+PACKAGES=linux-image-amd64,initramfs-tools,systemd-sysv,udev,dbus,libpam-systemd,cloud-init,ifupdown,isc-dhcp-client,netbase,iproute2,procps,kmod,qemu-guest-agent
 # cloud-init: only local datasources; skip what this image has no tools for
 # (growpart, ssh, locales), so that cloud-init reports success.
 CLOUD_CFG='datasource_list: [ NoCloud, ConfigDrive, None ]

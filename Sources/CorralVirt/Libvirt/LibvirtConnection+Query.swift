@@ -131,33 +131,51 @@ extension LibvirtConnection {
         }
     }
 
-    /// Guest OS facts from the agent (`os.id`, `os.version-id`, `hostname`, `timezone.name`, …).
-    public func guestInfo(uuid: String) throws -> [String: String] {
-        try withDomain(uuid) { dom in
-            var params: virTypedParameterPtr?
-            var count: Int32 = 0
-            let types = VIR_DOMAIN_GUEST_INFO_OS.rawValue | VIR_DOMAIN_GUEST_INFO_HOSTNAME.rawValue
-                | VIR_DOMAIN_GUEST_INFO_TIMEZONE.rawValue
-            try check(virDomainGetGuestInfo(dom, UInt32(types), &params, &count, 0), "guest info", uuid)
-            defer { virTypedParamsFree(params, count) }
-            var out: [String: String] = [:]
-            guard let params else { return out }
-            for i in 0..<Int(count) {
-                let p = params[i]
-                let field = withUnsafeBytes(of: p.field) { raw in
-                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-                }
-                switch Int32(p.type) {
-                case Int32(VIR_TYPED_PARAM_STRING.rawValue): out[field] = p.value.s.map { String(cString: $0) } ?? ""
-                case Int32(VIR_TYPED_PARAM_INT.rawValue): out[field] = String(p.value.i)
-                case Int32(VIR_TYPED_PARAM_UINT.rawValue): out[field] = String(p.value.ui)
-                case Int32(VIR_TYPED_PARAM_LLONG.rawValue): out[field] = String(p.value.l)
-                case Int32(VIR_TYPED_PARAM_ULLONG.rawValue): out[field] = String(p.value.ul)
-                case Int32(VIR_TYPED_PARAM_BOOLEAN.rawValue): out[field] = p.value.b != 0 ? "true" : "false"
-                default: break
-                }
-            }
-            return out
+    /// The guest agent channel's state from the live domain XML: cheap (no agent round trip),
+    /// so it can be polled; `.connected` once an agent in the guest opened its port.
+    public func guestAgentChannelState(uuid: String) throws -> GuestAgentChannelState {
+        GuestAgentInfo.channelState(domainXML: try xmlDescription(uuid: uuid))
+    }
+
+    /// Guest facts from the agent as libvirt's flat typed parameters (`os.id`, `os.version-id`,
+    /// `hostname`, `timezone.name`, `user.N.name`, `fs.N.mountpoint`, …). Asks for users and
+    /// filesystems too; should that fail (an agent with commands disabled), retries with OS,
+    /// hostname and timezone only. Throws when no agent answers.
+    public func guestInfo(uuid: String) throws -> [String: TypedParamValue] {
+        let basic = VIR_DOMAIN_GUEST_INFO_OS.rawValue | VIR_DOMAIN_GUEST_INFO_HOSTNAME.rawValue
+            | VIR_DOMAIN_GUEST_INFO_TIMEZONE.rawValue
+        let full = basic | VIR_DOMAIN_GUEST_INFO_USERS.rawValue | VIR_DOMAIN_GUEST_INFO_FILESYSTEM.rawValue
+        return try withDomain(uuid) { dom in
+            if let all = try? Self.guestInfo(dom, types: UInt32(full), uuid: uuid) { return all }
+            return try Self.guestInfo(dom, types: UInt32(basic), uuid: uuid)
         }
+    }
+
+    private static func guestInfo(_ dom: OpaquePointer, types: UInt32, uuid: String) throws -> [String: TypedParamValue] {
+        var params: virTypedParameterPtr?
+        var count: Int32 = 0
+        guard virDomainGetGuestInfo(dom, types, &params, &count, 0) == 0 else {
+            throw LibvirtError.last("guest info", domain: uuid)
+        }
+        defer { virTypedParamsFree(params, count) }
+        var out: [String: TypedParamValue] = [:]
+        guard let params else { return out }
+        for i in 0..<Int(count) {
+            let p = params[i]
+            let field = withUnsafeBytes(of: p.field) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            switch Int32(p.type) {
+            case Int32(VIR_TYPED_PARAM_STRING.rawValue): out[field] = .string(p.value.s.map { String(cString: $0) } ?? "")
+            case Int32(VIR_TYPED_PARAM_INT.rawValue): out[field] = .int(Int64(p.value.i))
+            case Int32(VIR_TYPED_PARAM_UINT.rawValue): out[field] = .uint(UInt64(p.value.ui))
+            case Int32(VIR_TYPED_PARAM_LLONG.rawValue): out[field] = .int(Int64(p.value.l))
+            case Int32(VIR_TYPED_PARAM_ULLONG.rawValue): out[field] = .uint(UInt64(p.value.ul))
+            case Int32(VIR_TYPED_PARAM_DOUBLE.rawValue): out[field] = .double(p.value.d)
+            case Int32(VIR_TYPED_PARAM_BOOLEAN.rawValue): out[field] = .bool(p.value.b != 0)
+            default: break
+            }
+        }
+        return out
     }
 }
