@@ -43,6 +43,22 @@ final class VirtualMachinePlannerTests: XCTestCase {
         XCTAssertNil(VirtualMachinePlanner.startFailure(vm: vm("Once"), vmi: vmi("Failed"), now: t0))
     }
 
+    /// A restart is [Stop(uid), Start]: delete that VMI, wait while it goes, drop the Stop once
+    /// it is gone (or replaced), then the Start creates the new one.
+    func testRestartRequestsRunStopThenStart() {
+        var v = vm("Manual")
+        v.set(path: ["status", "stateChangeRequests"], to: [["action": "Stop", "uid": "vmi-1"], ["action": "Start"]])
+        let running = vmi("Running")
+        XCTAssertEqual(VirtualMachinePlanner.plan(vm: v, vmi: running, now: t0), .deleteVMI(uid: "vmi-1"))
+        var going = running
+        going.set(path: ["metadata", "deletionTimestamp"], to: .string(ObjectLifecycle.timestamp(t0)))
+        XCTAssertEqual(VirtualMachinePlanner.plan(vm: v, vmi: going, now: t0), VirtualMachineAction.none)
+        XCTAssertEqual(VirtualMachinePlanner.plan(vm: v, vmi: nil, now: t0), .dropStopRequest)
+        XCTAssertEqual(VirtualMachinePlanner.plan(vm: v, vmi: vmi("Running", uid: "vmi-2"), now: t0), .dropStopRequest)
+        v.set(path: ["status", "stateChangeRequests"], to: [["action": "Start"]])
+        XCTAssertEqual(VirtualMachinePlanner.plan(vm: v, vmi: nil, now: t0), .createVMI)
+    }
+
     func testRepeatedFailuresBackOffAndShowCrashLoopBackOff() throws {
         var status: JSONValue? = nil
         var delays: [TimeInterval] = []

@@ -111,3 +111,30 @@ def test_stop_start_pause_unpause_through_the_subresources(node, ns):
     corral(node, "start", name, "-n", ns)
     wait_for(lambda: printable(node, ns, name) == "Running", 120, "Running after start")
     node.kubectl("delete", "vm", name, "-n", ns, "--wait=true", "--timeout=90s", timeout=120)
+
+
+def test_manual_vm_start_restart_stop_through_the_subresources(node, ns):
+    """runStrategy Manual runs only on request: start, restart (a new VMI, the old one
+    deleted first), stop, and start again, each through KubeVirt's state-change requests."""
+    name = unique("vm")
+    node.kubectl("apply", "-f", "-", input=json.dumps(vm_manifest(name, ns, kernel_boot=True, user_data="#!/bin/sh\ntrue\n",
+                                                                   run_strategy="Manual")))
+    time.sleep(3)
+    assert printable(node, ns, name) == "Stopped"
+    corral(node, "start", name, "-n", ns)
+    wait_for(lambda: printable(node, ns, name) == "Running", 120, "Running after start")
+    uid1 = node.kubectl_json("get", "vmi", name, "-n", ns)["metadata"]["uid"]
+    corral(node, "restart", name, "-n", ns)
+
+    def restarted():
+        p = node.kubectl("get", "vmi", name, "-n", ns, "-o", "json", check=False)
+        v = json.loads(p.stdout) if p.returncode == 0 else None
+        return v if v and v["metadata"]["uid"] != uid1 and v.get("status", {}).get("phase") == "Running" else None
+    wait_for(restarted, 180, "a new VMI Running after restart")
+    wait_for(lambda: printable(node, ns, name) == "Running", 90, "VM Running after restart")
+    assert not node.kubectl_json("get", "vm", name, "-n", ns).get("status", {}).get("stateChangeRequests"), "requests done"
+    corral(node, "stop", name, "-n", ns)
+    wait_for(lambda: printable(node, ns, name) == "Stopped", 90, "Stopped")
+    corral(node, "start", name, "-n", ns)
+    wait_for(lambda: printable(node, ns, name) == "Running", 120, "Running after the second start")
+    node.kubectl("delete", "vm", name, "-n", ns, "--wait=true", "--timeout=90s", timeout=120)

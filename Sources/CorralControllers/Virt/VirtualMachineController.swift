@@ -93,6 +93,9 @@ public final class VirtualMachineController: @unchecked Sendable {
             if let vmi { await writeStatus(vm, vmi: vmi, launcherReason: launcherReason, now: now) }
             _ = try? await objects.delete(vmiType, namespace: ns, name: name, options: DeleteOptions(preconditionUID: uid))
             await events.record(object: vm, type: "Normal", reason: "SuccessfulDelete", message: "Stopped the virtual machine by deleting the virtual machine instance \(uid)")
+        case .dropStopRequest:
+            await popStateChange(vm, ifAction: "Stop")  // the status write wakes the next pass (a restart's Start)
+            return
         case .waitUntil, .none:
             break
         }

@@ -10,6 +10,9 @@ public enum VirtualMachineAction: Equatable, Sendable {
     case deleteVMI(uid: String)
     /// A failed VMI will be replaced at this time (crash-loop back-off).
     case waitUntil(Date)
+    /// The first stateChangeRequest is done (a Stop whose VMI is gone): remove it, so the
+    /// Start of a restart comes next.
+    case dropStopRequest
 }
 
 /// KubeVirt's VirtualMachine logic as pure functions: run strategies, crash-loop back-off
@@ -82,11 +85,12 @@ public enum VirtualMachinePlanner {
         // Manual start/stop/restart requests from the subresources come first.
         if let req = vm[path: ["status", "stateChangeRequests"]]?.arrayValue?.first, let action = req["action"]?.stringValue {
             if action == "Stop" {
-                if let vmi, vmi[path: ["metadata", "deletionTimestamp"]] == nil {
+                if let vmi {
+                    if vmi[path: ["metadata", "deletionTimestamp"]] != nil { return .none }  // still going
                     let target = req["uid"]?.stringValue
                     if target == nil || target == uid(vmi) { return .deleteVMI(uid: uid(vmi)) }
                 }
-                return .none
+                return .dropStopRequest  // the VMI it stops is gone (or already replaced)
             }
             if action == "Start" { return vmi == nil ? .createVMI : .none }
         }
