@@ -122,12 +122,17 @@ final class VMBackend: @unchecked Sendable {
                 volumes[name] = ResolvedVolume(path: path, format: .qcow2)
             } else if v["persistentVolumeClaim"] != nil || v["dataVolume"] != nil {
                 let claim = v[path: ["persistentVolumeClaim", "claimName"]]?.stringValue ?? v[path: ["dataVolume", "name"]]?.stringValue ?? name
-                let ns = vmi[path: ["metadata", "namespace"]]?.stringValue ?? "default"
-                let d = "\(config.dataDir)/volumes/\(ns)/\(claim)"
-                try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-                let path = d + "/disk.img"
-                if !FileManager.default.fileExists(atPath: path) { try await Blocking.run { try DiskImages.createEmptyDisk(path: path, size: 1 << 30) } }
-                volumes[name] = ResolvedVolume(path: path, format: .qcow2)
+                let field = "spec.volumes[\(index)]." + (v["dataVolume"] != nil ? "dataVolume.name" : "persistentVolumeClaim.claimName")
+                volumes[name] = ResolvedVolume(path: try await claimDisk(vmi: vmi, claim: claim, field: field), format: .qcow2)
+            } else if let claim = v[path: ["ephemeral", "persistentVolumeClaim", "claimName"]]?.stringValue {
+                // KubeVirt's ephemeral volume: the claim's disk read-only under a qcow2 overlay
+                // in the VMI's directory, so the guest's writes vanish with the VMI.
+                let base = try await claimDisk(vmi: vmi, claim: claim, field: "spec.volumes[\(index)].ephemeral.persistentVolumeClaim.claimName")
+                let overlay = "\(dir)/\(name).qcow2"
+                if !FileManager.default.fileExists(atPath: overlay) {
+                    try await Blocking.run { _ = try DiskImages.createOverlay(base: base, overlay: overlay) }
+                }
+                volumes[name] = ResolvedVolume(path: overlay, format: .qcow2)
             }
         }
         volumes.merge(try await configDisks(vmi: vmi, launcher: launcher, dir: dir, events: events)) { cur, _ in cur }
@@ -205,6 +210,21 @@ final class VMBackend: @unchecked Sendable {
             if let f = ((try? FileManager.default.contentsOfDirectory(atPath: d)) ?? []).sorted().first { return "\(d)/\(f)" }
         }
         throw VMError.volume("containerDisk image has no disk file under /disk/")
+    }
+
+    /// The disk file of claim `claim` (a file-backed local volume in the data dir, made as
+    /// an empty 1 GiB qcow2 on first use; real storage comes with DataVolumes).
+    /// A claim name that could leave the volumes directory fails the VMI at `field`.
+    func claimDisk(vmi: JSONValue, claim: String, field: String) async throws -> String {
+        guard !claim.isEmpty, !claim.contains("/"), claim != ".", claim != ".." else {
+            throw VMError.field(field, "\"\(claim)\" is not a valid claim name")
+        }
+        let ns = vmi[path: ["metadata", "namespace"]]?.stringValue ?? "default"
+        let d = "\(config.dataDir)/volumes/\(ns)/\(claim)"
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        let path = d + "/disk.img"
+        if !FileManager.default.fileExists(atPath: path) { try await Blocking.run { try DiskImages.createEmptyDisk(path: path, size: 1 << 30) } }
+        return path
     }
 
     /// The Secrets a cloud-init volume names (`secretRef`, `networkDataSecretRef`), read as
