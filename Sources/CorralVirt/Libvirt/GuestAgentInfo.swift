@@ -153,15 +153,9 @@ public enum GuestAgentInfo {
             guard let quote = after.first, quote == "'" || quote == "\"" else { break }
             after = after.dropFirst()
             guard let end = after.firstIndex(of: quote) else { break }
-            out[key] = decode(String(after[..<end]))
+            out[key] = XMLEscape.unescaped(String(after[..<end]))
             rest = after[after.index(after: end)...]
         }
         return out
-    }
-
-    private static func decode(_ s: String) -> String {
-        s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&apos;", with: "'").replacingOccurrences(of: "&quot;", with: "\"")
-            .replacingOccurrences(of: "&amp;", with: "&")
     }
 }

@@ -21,16 +21,10 @@ enum MetadataParser {
             if localName == local, !tag.hasSuffix("/") {
                 let body = rest[rest.index(after: close)...]
                 guard let end = body.range(of: "</" + tagName + ">") else { return nil }
-                return unescape(String(body[..<end.lowerBound]))
+                return XMLEscape.unescaped(String(body[..<end.lowerBound]))
             }
             rest = rest[rest.index(after: close)...]
         }
         return nil
-    }
-
-    private static func unescape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&apos;", with: "'").replacingOccurrences(of: "&quot;", with: "\"")
-            .replacingOccurrences(of: "&amp;", with: "&")
     }
 }

@@ -91,6 +91,14 @@ public enum XMLEscape {
     /// Escapes text plus both quote characters.
     public static func attribute(_ s: String) -> String { escape(s, quotes: true) }
 
+    /// The five predefined entities back to characters (what libvirt's XML carries;
+    /// numeric references other than these are left as they are).
+    public static func unescaped(_ s: String) -> String {
+        s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&apos;", with: "'").replacingOccurrences(of: "&quot;", with: "\"")
+            .replacingOccurrences(of: "&amp;", with: "&")
+    }
+
     private static func escape(_ s: String, quotes: Bool) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
