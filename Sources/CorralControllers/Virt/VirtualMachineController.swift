@@ -94,6 +94,9 @@ public final class VirtualMachineController: @unchecked Sendable {
             _ = try? await objects.delete(vmiType, namespace: ns, name: name, options: DeleteOptions(preconditionUID: uid))
             await events.record(object: vm, type: "Normal", reason: "SuccessfulDelete", message: "Stopped the virtual machine by deleting the virtual machine instance \(uid)")
         case .dropStopRequest:
+            // A Stop aimed at a VMI that still exists but is not ours (made by hand) waits for it to go.
+            let target = vm[path: ["status", "stateChangeRequests"]]?.arrayValue?.first?["uid"]?.stringValue
+            if let vmi, !owned, target != nil, vmi[path: ["metadata", "uid"]]?.stringValue == target { break }
             await popStateChange(vm, ifAction: "Stop")  // the status write wakes the next pass (a restart's Start)
             return
         case .waitUntil, .none:
