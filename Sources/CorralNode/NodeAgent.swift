@@ -108,9 +108,12 @@ public final class NodeAgent: @unchecked Sendable {
             return (w, true)
         }
         if isNew {
-            Task {
-                await worker.run()
-                self.lock.withLock { _ = self.vmWorkers.removeValue(forKey: id) }
+            // KubeVirt's virt-handler writes the VMI status on the node.
+            ObjectService.$internalManager.withValue("virt-handler") {
+                Task {
+                    await worker.run()
+                    self.lock.withLock { _ = self.vmWorkers.removeValue(forKey: id) }
+                }
             }
         } else {
             Task { await worker.update(pod) }

@@ -78,8 +78,10 @@ final class Daemon: @unchecked Sendable {
         Task {
             await crds.restore()
             do {
-                try await Bootstrap.run(objects: objects, node: facts, apiPort: port, logger: logger)
-                try await RBACBootstrap.run(objects: objects, logger: logger)
+                try await ObjectService.$internalManager.withValue("kube-apiserver") {
+                    try await Bootstrap.run(objects: objects, node: facts, apiPort: port, logger: logger)
+                    try await RBACBootstrap.run(objects: objects, logger: logger)
+                }
             } catch {
                 bootError = error
             }
@@ -93,32 +95,35 @@ final class Daemon: @unchecked Sendable {
 
         let gc = GarbageCollector(objects: objects, logger: logger)
         let nsc = NamespaceController(objects: objects, logger: logger)
-        tasks.append(Task { await gc.run() })
-        tasks.append(Task { await nsc.run() })
-        tasks.append(Task { await crds.run() })
+        tasks.append(Daemon.spawn(as: "kube-controller-manager") { await gc.run() })
+        tasks.append(Daemon.spawn(as: "kube-controller-manager") { await nsc.run() })
+        tasks.append(Daemon.spawn(as: "kube-apiserver") { await crds.run() })
         let aggregation = ClusterRoleAggregationController(objects: objects, logger: logger)
-        tasks.append(Task { await aggregation.run() })
+        tasks.append(Daemon.spawn(as: "kube-controller-manager") { await aggregation.run() })
         let rsEvents = EventRecorder(objects: objects, component: "replicaset-controller", logger: logger)
         let deployEvents = EventRecorder(objects: objects, component: "deployment-controller", logger: logger)
         let rsc = ReplicaSetController(objects: objects, events: rsEvents, logger: logger)
         let dc = DeploymentController(objects: objects, events: deployEvents, logger: logger)
-        tasks.append(Task { await rsc.run() })
-        tasks.append(Task { await dc.run() })
+        tasks.append(Daemon.spawn(as: "kube-controller-manager") { await rsc.run() })
+        tasks.append(Daemon.spawn(as: "kube-controller-manager") { await dc.run() })
         let vmc = VirtualMachineController(objects: objects, events: EventRecorder(objects: objects, component: "virtualmachine-controller", logger: logger),
                                            logger: logger)
         let launchers = LauncherController(objects: objects, logger: logger)
-        tasks.append(Task { await vmc.run() })
-        tasks.append(Task { await launchers.run() })
+        tasks.append(Daemon.spawn(as: "virt-controller") { await vmc.run() })
+        tasks.append(Daemon.spawn(as: "virt-controller") { await launchers.run() })
         let vmirs = VMIReplicaSetController(objects: objects, events: EventRecorder(objects: objects, component: "virtualmachine-controller", logger: logger), logger: logger)
-        tasks.append(Task { await vmirs.run() })
+        tasks.append(Daemon.spawn(as: "virt-controller") { await vmirs.run() })
         if !config.disableAgent {
             let scheduler = Scheduler(objects: objects, events: EventRecorder(objects: objects, component: "default-scheduler", logger: logger),
                                       logger: logger)
-            tasks.append(Task { await scheduler.run() })
+            tasks.append(Daemon.spawn(as: "kube-scheduler") { await scheduler.run() })
             var agentConfig = NodeAgentConfig(dataDir: config.dataDir, nodeName: nodeName, hostIP: facts.addresses.first ?? "127.0.0.1")
             agentConfig.ociRuntime = config.ociRuntime
             agentConfig.emulation = config.emulation
-            let node = try NodeServices.start(objects: objects, config: agentConfig, tokenSigner: saSigner, logger: logger)
+            // The node agent's tasks (and the VM workers they start) inherit "kubelet".
+            let node = try ObjectService.$internalManager.withValue("kubelet") {
+                try NodeServices.start(objects: objects, config: agentConfig, tokenSigner: saSigner, logger: logger)
+            }
             tasks += node.tasks
             api.nodeStreams = node.streams
             api.virtNode = node.virt
@@ -144,6 +149,12 @@ final class Daemon: @unchecked Sendable {
             }
             previous = current
         }
+    }
+
+    /// Starts an in-process writer whose writes record managedFields under `manager`
+    /// (kube's component names; see ObjectService.internalManager).
+    static func spawn(as manager: String, _ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+        ObjectService.$internalManager.withValue(manager) { Task { await body() } }
     }
 
     func installSignalHandlers() {

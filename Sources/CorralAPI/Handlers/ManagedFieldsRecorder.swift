@@ -4,7 +4,8 @@ import Foundation
 /// Records metadata.managedFields for the writes clients make through the
 /// REST handlers (create, update, non-apply patch, scale): the fields a
 /// write changed become owned by its field manager, as kube-apiserver does.
-/// Controllers writing through ObjectService directly are not recorded.
+/// In-process writers (controllers, the node agent) are recorded under the
+/// manager `ObjectService.internalManager` names for their task.
 struct ManagedFieldsRecorder {
     let type: ResourceType
     /// "" for the main resource, else "status" or "scale".
@@ -13,9 +14,13 @@ struct ManagedFieldsRecorder {
     let now: Date
 
     init(_ ctx: RequestContext, subresource: String? = nil) {
-        type = ctx.type
-        self.subresource = subresource ?? ctx.info.subresource ?? ""
-        manager = Self.manager(ctx)
+        self.init(type: ctx.type, subresource: subresource ?? ctx.info.subresource ?? "", manager: Self.manager(ctx))
+    }
+
+    init(type: ResourceType, subresource: String, manager: String) {
+        self.type = type
+        self.subresource = subresource
+        self.manager = manager
         now = Date()
     }
 

@@ -50,6 +50,21 @@ public final class ObjectService: @unchecked Sendable {
     /// the object to write (the API handlers record managedFields here).
     public typealias WriteHook = (_ old: JSONValue?, _ new: JSONValue) throws -> JSONValue
 
+    /// The field manager of in-process writers in this task (kube's names: kube-controller-manager,
+    /// kube-scheduler, kubelet, virt-controller, …), set where their tasks start with
+    /// `ObjectService.$internalManager.withValue(...)` and inherited by the tasks they create.
+    /// Their writes then record managedFields as kube-apiserver records its controllers';
+    /// API requests pass their own recorder, and writes with neither record nothing.
+    @TaskLocal public static var internalManager: String?
+
+    /// `finish`, else a recorder for this task's internal manager (read here, outside the
+    /// store's write transaction, where the task-local is visible).
+    private func writeHook(_ finish: WriteHook?, _ type: ResourceType, _ subresource: String?) -> WriteHook? {
+        if let finish { return finish }
+        guard let manager = Self.internalManager else { return nil }
+        return ManagedFieldsRecorder(type: type, subresource: subresource ?? "", manager: manager).hook
+    }
+
     public init(store: SQLiteStore, registry: ResourceRegistry) {
         self.store = store
         self.registry = registry
@@ -77,7 +92,7 @@ public final class ObjectService: @unchecked Sendable {
                                                         now: Date(), uid: UUID().uuidString.lowercased())
         // CRDs and custom resources: defaulting, pruning, schema validation (CRD/CustomResourceAdmission.swift).
         var prepared = try CustomResourceAdmission.admit(generic, old: nil, type: type, subresource: nil)
-        if let finish { prepared = try finish(nil, prepared) }
+        if let finish = writeHook(finish, type, nil) { prepared = try finish(nil, prepared) }
         let name = prepared[path: ["metadata", "name"]]?.stringValue ?? ""
         let k = key(type, prepared[path: ["metadata", "namespace"]]?.stringValue, name)
         let nsKey = ObjectKey(namespaceType.storageKey, namespace: "", name: k.namespace)
@@ -110,6 +125,7 @@ public final class ObjectService: @unchecked Sendable {
     public func update(_ type: ResourceType, namespace: String?, name: String, object: JSONValue,
                        subresource: String? = nil, dryRun: Bool = false, finish: WriteHook? = nil) async throws -> JSONValue {
         let k = key(type, namespace, name)
+        let finish = writeHook(finish, type, subresource)
         let body: (inout WriteTxn) throws -> JSONValue = { txn in
             guard let old = try txn.get(k) else { throw APIError.notFound(type, name) }
             var new = try CustomResourceAdmission.admit(ObjectLifecycle.prepareUpdate(object, old: old, type: type, subresource: subresource),
@@ -126,6 +142,7 @@ public final class ObjectService: @unchecked Sendable {
     public func modify(_ type: ResourceType, namespace: String?, name: String, subresource: String? = nil, dryRun: Bool = false,
                        finish: WriteHook? = nil, _ transform: @escaping (JSONValue) throws -> JSONValue) async throws -> JSONValue {
         let k = key(type, namespace, name)
+        let finish = writeHook(finish, type, subresource)
         let body: (inout WriteTxn) throws -> JSONValue = { txn in
             guard let old = try txn.get(k) else { throw APIError.notFound(type, name) }
             var input = try transform(old)
