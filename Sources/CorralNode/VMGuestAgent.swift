@@ -10,7 +10,8 @@ struct GuestAgentWatch {
     /// nil until the first poll answered: the VMI's condition is then left as it is (an agent
     /// restart must not drop a condition that is still true).
     private(set) var connected: Bool?
-    private var nextPoll = Date.distantPast
+    /// The first poll waits one interval: no agent answers while the guest boots.
+    private var nextPoll = Date().addingTimeInterval(GuestAgentWatch.interval)
 
     /// True (and schedules the next poll) when a poll is due.
     mutating func due(_ now: Date) -> Bool {

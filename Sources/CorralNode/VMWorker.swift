@@ -116,9 +116,11 @@ actor VMWorker {
         }
         switch state.vmiPhase(acpi: Self.acpiEnabled(vmi)) {
         case .running:
-            if agent.due(Date()) { agent.record(await vms.guestAgentState(domain)) }
             await writeVMI(vmi, phase: "Running", paused: state.state == .paused)
             await writePod(phase: "Running", ready: state.state != .paused)
+            // After the status writes: libvirt may be slow to answer while guests start, and
+            // Running must not wait for it (the condition follows on the next tick).
+            if agent.due(Date()) { agent.record(await vms.guestAgentState(domain)) }
         case .succeeded:
             await end(vmi, phase: "Succeeded", exitCode: 0, message: state.endDescription, events: events)
         case .failed:
