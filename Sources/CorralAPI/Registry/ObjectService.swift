@@ -62,7 +62,10 @@ public final class ObjectService: @unchecked Sendable {
     private func writeHook(_ finish: WriteHook?, _ type: ResourceType, _ subresource: String?) -> WriteHook? {
         if let finish { return finish }
         guard let manager = Self.internalManager else { return nil }
-        return ManagedFieldsRecorder(type: type, subresource: subresource ?? "", manager: manager).hook
+        let record = ManagedFieldsRecorder(type: type, subresource: subresource ?? "", manager: manager).hook
+        // Controllers re-write unchanged status every tick: an equal object owns nothing new,
+        // and the equality check is far cheaper than computing field sets.
+        return { old, new in old == new ? new : try record(old, new) }
     }
 
     public init(store: SQLiteStore, registry: ResourceRegistry) {
