@@ -65,7 +65,10 @@ public final class ObjectService: @unchecked Sendable {
         let record = ManagedFieldsRecorder(type: type, subresource: subresource ?? "", manager: manager).hook
         // Controllers re-write unchanged status every tick: an equal object owns nothing new,
         // and the equality check is far cheaper than computing field sets.
-        return { old, new in old == new ? new : try record(old, new) }
+        return { old, new in
+            if let old, new == old.withoutResourceVersion() { return new }  // commitUpdate's no-op test
+            return try record(old, new)
+        }
     }
 
     public init(store: SQLiteStore, registry: ResourceRegistry) {
