@@ -119,8 +119,7 @@ def test_manual_vm_start_restart_stop_through_the_subresources(node, ns):
     name = unique("vm")
     node.kubectl("apply", "-f", "-", input=json.dumps(vm_manifest(name, ns, kernel_boot=True, user_data="#!/bin/sh\ntrue\n",
                                                                    run_strategy="Manual")))
-    time.sleep(3)
-    assert printable(node, ns, name) == "Stopped"
+    wait_for(lambda: printable(node, ns, name) == "Stopped", 60, "a Manual VM Stopped until started")
     corral(node, "start", name, "-n", ns)
     wait_for(lambda: printable(node, ns, name) == "Running", 120, "Running after start")
     uid1 = node.kubectl_json("get", "vmi", name, "-n", ns)["metadata"]["uid"]
