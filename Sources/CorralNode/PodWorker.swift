@@ -133,6 +133,9 @@ actor PodWorker {
         for (name, o) in observed where !o.isRunning && waiting[name]?.reason == "CrashLoopBackOff" {
             if case .running = o.state { waiting[name] = nil }
         }
+        // Containers started just now: fold in their probes too, so the first Running status
+        // already says ready for a container without readiness/startup probes (as the kubelet).
+        runProbes(&observed, now: now)
         await writeStatus(observed: observed, now: now)
     }
 
