@@ -28,7 +28,7 @@ final class VMDHCP: @unchecked Sendable {
         self.gateway = gateway
         self.dns = dns
         self.logger = logger
-        VMDHCP.stopAtExit(self)
+        CleanExit.register { [self] in self.stop() }  // a kill -9 leaves dnsmasq for the next run
     }
 
     var hostsFile: String { directory + "/dhcp-hosts" }
@@ -165,23 +165,5 @@ final class VMDHCP: @unchecked Sendable {
     private func network() -> String {
         let parts = gateway.split(separator: ".")
         return parts.count == 4 ? "\(parts[0]).\(parts[1]).0.0" : gateway
-    }
-
-    // MARK: clean exit
-
-    private static let exitLock = NSLock()
-    nonisolated(unsafe) private static var atExit: [VMDHCP] = []
-    nonisolated(unsafe) private static var registered = false
-
-    /// corrald ends on SIGTERM/SIGINT with `exit(0)`, which runs atexit handlers; kill -9 and
-    /// crashes do not, which is what leaves dnsmasq serving for the next run to adopt.
-    private static func stopAtExit(_ d: VMDHCP) {
-        exitLock.withLock {
-            atExit.append(d)
-            if !registered {
-                registered = true
-                atexit { VMDHCP.exitLock.withLock { VMDHCP.atExit }.forEach { $0.stop() } }
-            }
-        }
     }
 }

@@ -21,7 +21,7 @@ final class VMMasquerade: @unchecked Sendable {
 
     init(logger: Logger) {
         self.logger = logger
-        VMMasquerade.stopAtExit(self)
+        CleanExit.register { [self] in self.stopAll() }  // a kill -9 leaves dnsmasq for the next run
     }
 
     /// Where a VM's dnsmasq keeps its pid, lease and log files.
@@ -171,24 +171,6 @@ final class VMMasquerade: @unchecked Sendable {
         lock.withLock {
             for (_, s) in servers { terminate(s.pid, child: s.child) }
             servers = [:]
-        }
-    }
-
-    // MARK: clean exit
-
-    private static let exitLock = NSLock()
-    nonisolated(unsafe) private static var atExit: [VMMasquerade] = []
-    nonisolated(unsafe) private static var registered = false
-
-    /// corrald ends on SIGTERM/SIGINT with `exit(0)`, which runs atexit handlers; kill -9 does
-    /// not, which leaves the dnsmasqs serving for the next run to adopt.
-    private static func stopAtExit(_ m: VMMasquerade) {
-        exitLock.withLock {
-            atExit.append(m)
-            if !registered {
-                registered = true
-                atexit { VMMasquerade.exitLock.withLock { VMMasquerade.atExit }.forEach { $0.stopAll() } }
-            }
         }
     }
 }
