@@ -68,13 +68,21 @@ public final class GarbageCollector: @unchecked Sendable {
         var deleting: Bool { object[path: ["metadata", "deletionTimestamp"]] != nil }
     }
 
-    /// One full pass over every object.
+    /// One full pass over every object. A pass that cannot read every type
+    /// acts on nothing: a type missing from the picture (a list cancelled at
+    /// shutdown, say) would make all of its objects' dependents look orphaned.
     func reconcileAll() async {
         var entries: [Entry] = []
         var byUID: [String: Entry] = [:]
         var seenKeys = Set<String>()
         for type in objects.registry.types where seenKeys.insert(type.storageKey).inserted && type.storageKey != "events" {
-            guard let (items, _) = try? await objects.store.list(storageKey: type.storageKey, namespace: nil) else { continue }
+            let items: [StoredObject]
+            do {
+                items = try await objects.store.list(storageKey: type.storageKey, namespace: nil).items
+            } catch {
+                if !Task.isCancelled { logger.warning("garbage-collect pass skipped", metadata: ["type": .string(type.storageKey), "error": .string("\(error)")]) }
+                return
+            }
             for s in items {
                 guard let o = try? s.decoded() else { continue }
                 let e = Entry(type: type, object: o)
@@ -95,6 +103,9 @@ public final class GarbageCollector: @unchecked Sendable {
             // Dependents whose every owner is gone are deleted in the background.
             let owners = e.owners.compactMap { $0["uid"]?.stringValue }
             if !owners.isEmpty && !e.deleting && owners.allSatisfy({ byUID[$0] == nil }) {
+                // The per-type lists are not one snapshot: an owner created after
+                // its type was listed can own a dependent listed later. Ask again.
+                guard await everyOwnerIsGone(e) else { continue }
                 await delete(e, policy: "Background", reason: "all owners are gone")
             } else if !owners.isEmpty && !e.deleting {
                 // Owners being deleted in the foreground take their dependents with them.
@@ -105,6 +116,26 @@ public final class GarbageCollector: @unchecked Sendable {
                 if fgOwner { await delete(e, policy: "Foreground", reason: "owner is being deleted in the foreground") }
             }
         }
+    }
+
+    /// Reads each owner afresh: gone means no object of that kind and name with
+    /// that uid. An owner whose kind is not served, or that cannot be read,
+    /// counts as present, so a doubt never deletes anything.
+    func everyOwnerIsGone(_ e: Entry) async -> Bool {
+        if Task.isCancelled { return false }
+        for ref in e.owners {
+            guard let apiVersion = ref["apiVersion"]?.stringValue, let kind = ref["kind"]?.stringValue,
+                  let name = ref["name"]?.stringValue, let uid = ref["uid"]?.stringValue,
+                  let type = objects.registry.lookup(apiVersion: apiVersion, kind: kind) else { return false }
+            let ns = type.namespaced ? e.namespace : nil
+            do {
+                guard let stored = try await objects.store.get(objects.key(type, ns, name)) else { continue }
+                if (try? stored.decoded())?[path: ["metadata", "uid"]]?.stringValue == uid { return false }
+            } catch {
+                return false
+            }
+        }
+        return true
     }
 
     func orphan(_ owner: Entry, _ deps: [Entry]) async {

@@ -143,6 +143,8 @@ final class Daemon: @unchecked Sendable {
                 do {
                     try await store.compact(upTo: previous)
                     logger.debug("compacted", metadata: ["revision": .stringConvertible(previous)])
+                } catch is CancellationError {
+                    break  // shutting down
                 } catch {
                     logger.error("compaction failed", metadata: ["error": .string("\(error)")])
                 }

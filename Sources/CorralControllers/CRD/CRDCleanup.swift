@@ -17,7 +17,8 @@ extension CustomResourceDefinitionController {
             return
         }
         let storageKey = crd.group.isEmpty ? crd.names.plural : "\(crd.names.plural).\(crd.group)"
-        let remaining = (try? await objects.store.list(storageKey: storageKey, namespace: nil).0) ?? []
+        // Unreadable is not empty: releasing the finalizer then would strand the instances.
+        guard let remaining = try? await objects.store.list(storageKey: storageKey, namespace: nil).items else { return }
         let now = ObjectLifecycle.timestamp(Date())
         if !remaining.isEmpty {
             await setTerminating(crd, reason: "InstanceDeletionInProgress", message: "CustomResource deletion is in progress", now: now)

@@ -40,21 +40,24 @@ public final class VirtualMachineController: @unchecked Sendable {
         }
     }
 
-    func list(_ t: ResourceType) async -> [JSONValue] {
-        guard let (items, _) = try? await objects.store.list(storageKey: t.storageKey, namespace: nil) else { return [] }
-        return items.compactMap { try? $0.decoded() }
+    func list(_ t: ResourceType) async throws -> [JSONValue] {
+        try await objects.store.list(storageKey: t.storageKey, namespace: nil).items.compactMap { try? $0.decoded() }
     }
 
+    /// A pass that cannot read VMs, VMIs and launcher pods all acts on nothing:
+    /// a VMI missing from the picture would look like a stopped VM.
     func reconcileAll() async {
-        let vmis = Dictionary(await list(vmiType).map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
-        let launcherReasons = Dictionary(await list(podType).compactMap { p -> (String, String)? in
+        guard let vmiList = try? await list(vmiType), let podList = try? await list(podType), let vmList = try? await list(vmType)
+        else { return }
+        let vmis = Dictionary(vmiList.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
+        let launcherReasons = Dictionary(podList.compactMap { p -> (String, String)? in
             guard p[path: ["metadata", "labels", "kubevirt.io"]]?.stringValue == "virt-launcher",
                   let vmiName = p[path: ["metadata", "labels", "vm.kubevirt.io/name"]]?.stringValue,
                   let reason = p[path: ["status", "containerStatuses"]]?.arrayValue?.first?[path: ["state", "waiting", "reason"]]?.stringValue
             else { return nil }
             return ("\(p[path: ["metadata", "namespace"]]?.stringValue ?? "")/\(vmiName)", reason)
         }, uniquingKeysWith: { a, _ in a })
-        for vm in await list(vmType) {
+        for vm in vmList {
             await reconcile(vm, vmi: vmis[key(vm)], launcherReason: launcherReasons[key(vm)])
         }
     }
