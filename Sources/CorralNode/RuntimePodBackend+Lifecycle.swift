@@ -68,6 +68,9 @@ extension RuntimePodBackend {
             return s
         }
         if a.pid > 0 && kill(a.pid, 0) == 0 { return .running(startedAt: a.startedAt) }
+        // Reaped but not yet recorded: conmon writes the exit file a moment later.
+        if driver.monitorAlive(id: a.id) { return .running(startedAt: a.startedAt) }
+        if driver.exitCode(id: a.id) != nil { return state(of: a) }
         // Neither an exit record nor a process: the monitor is gone (host reboot, killed conmon).
         let s = ContainerObservation.State.terminated(exitCode: 137, reason: "ContainerStatusUnknown",
                                                       message: "The container could not be located when the pod was terminated",

@@ -34,6 +34,17 @@ extension ConmonRuntime {
         return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    /// True while the container's conmon still runs. After the container's
+    /// process is reaped there is a moment before conmon writes the exit file;
+    /// a live conmon means that file is coming.
+    public func monitorAlive(id: String) -> Bool {
+        guard let rec = try? record(id) else { return false }
+        let paths = ContainerPaths(id: id, bundle: rec.bundle, stateRoot: stateRoot)
+        guard let pid = Files.readString(paths.conmonPidFile).flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        else { return false }
+        return Self.isConmon(pid: pid, id: id)
+    }
+
     /// Sends `signal` to the container's init process (to every process with `all`).
     public func kill(id: String, signal: Int32, all: Bool = false) throws {
         try runtimeCommand(["kill"] + (all ? ["--all"] : []) + [id, String(signal)])

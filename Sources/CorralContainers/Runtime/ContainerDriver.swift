@@ -13,6 +13,8 @@ public protocol ContainerDriver: AnyObject, Sendable {
     func start(id: String) throws
     /// The container's current state; throws `containerNotFound` for an unknown id.
     func state(id: String) throws -> ContainerState
+    /// True while the container's monitor (conmon) runs, so an exit is still to be recorded.
+    func monitorAlive(id: String) -> Bool
     /// Sends a signal to the container's init process (to all its processes with `all`).
     func kill(id: String, signal: Int32, all: Bool) throws
     /// SIGTERM (or `signal`), `grace` seconds, then SIGKILL; returns the exit status.
