@@ -43,7 +43,8 @@ final class RuntimeVirtNode: VirtNode, @unchecked Sendable {
         } catch {
             throw APIError.badRequest("VMI does not have guest agent connected")
         }
-        return GuestAgentInfo.document(info)
+        let reply = await Blocking.run { try? lv.guestAgentInfoReply(uuid: d) }
+        return GuestAgentInfo.document(info, guestInfoReply: reply)
     }
 
     func console(_ vmi: VMIRef) async throws -> any ByteChannel {

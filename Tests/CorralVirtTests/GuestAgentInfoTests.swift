@@ -122,4 +122,23 @@ final class GuestAgentInfoTests: XCTestCase {
         XCTAssertEqual(GuestAgentInfo.conditions([ready], previous: added, connected: nil, now: "x"), added)
         XCTAssertEqual(GuestAgentInfo.conditions([ready], previous: [ready], connected: nil, now: "x"), [ready])
     }
+
+    func testGuestInfoReplyGivesVersionAndCommands() {
+        let reply = #"{"return":{"version":"7.2.19","supported_commands":[{"enabled":true,"name":"guest-ping","success-response":true},"#
+            + #"{"enabled":false,"name":"guest-exec","success-response":true},{"enabled":true}]}}"#
+        let facts = GuestAgentInfo.agentFacts(guestInfoReply: reply)
+        XCTAssertEqual(facts?.version, "7.2.19")
+        XCTAssertEqual(facts?.commands.map(\.name), ["guest-ping", "guest-exec"])
+        XCTAssertEqual(facts?.commands.map(\.enabled), [true, false])
+        let doc = GuestAgentInfo.document(["os.id": .string("debian")], guestInfoReply: reply)
+        XCTAssertEqual(doc["guestAgentVersion"], "7.2.19")
+        XCTAssertEqual(doc["supportedCommands"], [["name": "guest-ping", "enabled": true], ["name": "guest-exec"]])
+        XCTAssertEqual(doc[path: ["os", "id"]], "debian")
+        // An error reply, garbage, or no reply at all: the fields are left out, not invented.
+        for bad in [#"{"error":{"class":"CommandNotFound","desc":"x"}}"#, "not json", #"{"return":{}}"#] {
+            XCTAssertNil(GuestAgentInfo.agentFacts(guestInfoReply: bad), bad)
+            XCTAssertNil(GuestAgentInfo.document([:], guestInfoReply: bad)["guestAgentVersion"])
+        }
+        XCTAssertNil(GuestAgentInfo.document([:])["supportedCommands"])
+    }
 }

@@ -88,6 +88,10 @@ def test_debian_cloud_init_applies_user_data(node, ns):
     assert info["os"]["machine"] == "x86_64", info
     assert info["hostname"] == host, info
     assert "/" in [d["mountPoint"] for d in info["fsInfo"]["disks"]], info
+    # The agent's own guest-info: Debian 12's qemu-guest-agent is 7.2.x.
+    assert info["guestAgentVersion"].startswith("7.2"), info
+    commands = {c["name"]: c.get("enabled", False) for c in info["supportedCommands"]}
+    assert commands.get("guest-ping") is True and commands.get("guest-get-osinfo") is True, info
     # The condition stays put (no rewrite per poll): same transition time a poll later.
     time.sleep(6)
     assert agent_condition(node, ns, name)["lastTransitionTime"] == agent["lastTransitionTime"]

@@ -63,12 +63,18 @@ public enum GuestAgentInfo {
     }
 
     /// KubeVirt's `VirtualMachineInstanceGuestAgentInfo` from `virDomainGetGuestInfo`'s flat
-    /// parameters (`os.id`, `hostname`, `timezone.name`, `user.0.name`, `fs.0.mountpoint`, …).
-    /// libvirt does not relay `guest-info`, so `guestAgentVersion` and `supportedCommands` are
-    /// left out rather than invented. The timezone is KubeVirt's "ZONE, OFFSET" string, and a
-    /// user's `loginTime` is libvirt's value (milliseconds since the epoch), as KubeVirt passes it on.
-    public static func document(_ p: [String: TypedParamValue]) -> JSONValue {
+    /// parameters (`os.id`, `hostname`, `timezone.name`, `user.0.name`, `fs.0.mountpoint`, …),
+    /// plus `guestAgentVersion` and `supportedCommands` from the agent's `guest-info` reply when
+    /// there is one (left out, not invented, when there is not). The timezone is KubeVirt's
+    /// "ZONE, OFFSET" string, and a user's `loginTime` is libvirt's value (milliseconds since the
+    /// epoch), as KubeVirt passes it on.
+    public static func document(_ p: [String: TypedParamValue], guestInfoReply: String? = nil) -> JSONValue {
         var doc = JSONObject()
+        if let reply = guestInfoReply, let agent = agentFacts(guestInfoReply: reply) {
+            doc["guestAgentVersion"] = .string(agent.version)
+            // KubeVirt's GuestAgentCommandInfo has `enabled,omitempty`: a disabled command is just its name.
+            doc["supportedCommands"] = .array(agent.commands.map { $0.enabled ? ["name": .string($0.name), "enabled": true] : ["name": .string($0.name)] })
+        }
         if let h = p["hostname"]?.text, !h.isEmpty { doc["hostname"] = .string(h) }
         var os = JSONObject()
         for (key, field) in osFields { if let v = p["os." + key]?.text, !v.isEmpty { os[field] = .string(v) } }
@@ -93,6 +99,19 @@ public enum GuestAgentInfo {
         }
         doc["fsInfo"] = ["disks": .array(disks)]
         return .object(doc)
+    }
+
+    /// The agent version and commands from a QEMU guest agent `guest-info` reply
+    /// (`{"return": {"version": "7.2.0", "supported_commands": [{"name": …, "enabled": …}]}}`);
+    /// nil when the reply is not that shape.
+    public static func agentFacts(guestInfoReply reply: String) -> (version: String, commands: [(name: String, enabled: Bool)])? {
+        guard let v = try? JSONParser.parse(Array(reply.utf8)), let ret = v["return"],
+              let version = ret["version"]?.stringValue else { return nil }
+        let commands = (ret["supported_commands"]?.arrayValue ?? []).compactMap { c -> (name: String, enabled: Bool)? in
+            guard let name = c["name"]?.stringValue else { return nil }
+            return (name, c["enabled"]?.boolValue ?? false)
+        }
+        return (version, commands)
     }
 
     /// KubeVirt's VMI condition type while a guest agent is connected.

@@ -151,6 +151,19 @@ extension LibvirtConnection {
         }
     }
 
+    /// The agent's own `guest-info` reply (its version and command list), which
+    /// `virDomainGetGuestInfo` does not relay. Passed through libvirt's agent
+    /// command channel as KubeVirt's virt-launcher does; throws when no agent answers.
+    public func guestAgentInfoReply(uuid: String, timeoutSeconds: Int32 = 5) throws -> String {
+        try withDomain(uuid) { dom in
+            guard let reply = virDomainQemuAgentCommand(dom, #"{"execute":"guest-info"}"#, timeoutSeconds, 0) else {
+                throw LibvirtError.last("guest-info", domain: uuid)
+            }
+            defer { free(reply) }
+            return String(cString: reply)
+        }
+    }
+
     private static func guestInfo(_ dom: OpaquePointer, types: UInt32, uuid: String) throws -> [String: TypedParamValue] {
         var params: virTypedParameterPtr?
         var count: Int32 = 0
