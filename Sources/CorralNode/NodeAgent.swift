@@ -34,12 +34,24 @@ public final class NodeAgent: @unchecked Sendable {
         let podType = api.pods
         let sub = objects.store.hub.subscribe(storageKey: podType.storageKey)
         defer { sub.cancel() }
-        var live = Set<String>()
-        if let (items, _) = try? await objects.store.list(storageKey: podType.storageKey, namespace: nil) {
-            for s in items { if let pod = try? s.decoded(), mine(pod) { live.insert(uid(pod)); dispatch(pod) } }
+        // Until the pods are read there is no telling which are gone: an unread
+        // list must never count as "every pod deleted" (shutdown cancels reads).
+        var listed: [StoredObject]?
+        while listed == nil && !Task.isCancelled {
+            do {
+                listed = try await objects.store.list(storageKey: podType.storageKey, namespace: nil).items
+            } catch {
+                if Task.isCancelled { break }
+                logger.warning("listing pods failed; retrying", metadata: ["error": .string("\(error)")])
+                try? await Task.sleep(nanoseconds: 1_000_000_000)
+            }
         }
+        guard let listed else { return }
+        var live = Set<String>()
+        for s in listed { if let pod = try? s.decoded(), mine(pod) { live.insert(uid(pod)); dispatch(pod) } }
         // Pods deleted while the agent was down: remove what they left.
         for orphan in knownPodUIDsOnDisk where !live.contains(orphan) {
+            if Task.isCancelled { return }
             logger.info("cleaning up pod deleted while the agent was down", metadata: ["uid": .string(orphan)])
             if let vms, let vmi = try? String(contentsOfFile: "\(config.podsDir)/\(orphan)/vmi", encoding: .utf8) {
                 await vms.teardown(vmiUID: vmi.trimmingCharacters(in: .whitespacesAndNewlines), grace: 0)

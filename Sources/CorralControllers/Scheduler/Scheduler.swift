@@ -35,9 +35,8 @@ public final class Scheduler: @unchecked Sendable {
         let podSub = objects.store.hub.subscribe(storageKey: podType.storageKey)
         let nodeSub = objects.store.hub.subscribe(storageKey: nodeType.storageKey)
         let (wake, poke) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let nodes = (try? await objects.store.list(storageKey: nodeType.storageKey, namespace: nil).items.compactMap { try? $0.decoded() }) ?? []
-        let pods = (try? await objects.store.list(storageKey: podType.storageKey, namespace: nil).items.compactMap { try? $0.decoded() }) ?? []
-        queue.reset(nodes: nodes, pods: pods)
+        guard let snapshot = await readNodesAndPods() else { podSub.cancel(); nodeSub.cancel(); return }
+        queue.reset(nodes: snapshot.nodes, pods: snapshot.pods)
         poke.yield()
         let queue = self.queue
         let podFeed = Task {
@@ -72,6 +71,22 @@ public final class Scheduler: @unchecked Sendable {
         for t in [podFeed, nodeFeed, retry] { t.cancel() }
         podSub.cancel()
         nodeSub.cancel()
+    }
+
+    /// Nodes and pods, both read in full (retried until they are, nil once
+    /// cancelled): a node's bound pods missing from the picture would make it
+    /// look emptier than it is.
+    func readNodesAndPods() async -> (nodes: [JSONValue], pods: [JSONValue])? {
+        while !Task.isCancelled {
+            do {
+                let nodes = try await objects.store.list(storageKey: nodeType.storageKey, namespace: nil).items.compactMap { try? $0.decoded() }
+                let pods = try await objects.store.list(storageKey: podType.storageKey, namespace: nil).items.compactMap { try? $0.decoded() }
+                return (nodes, pods)
+            } catch {
+                try? await Task.sleep(nanoseconds: 500_000_000)
+            }
+        }
+        return nil
     }
 
     /// One scheduling attempt for the pod `namespace/name`.
