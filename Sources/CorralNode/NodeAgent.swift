@@ -36,19 +36,11 @@ public final class NodeAgent: @unchecked Sendable {
         defer { sub.cancel() }
         // Until the pods are read there is no telling which are gone: an unread
         // list must never count as "every pod deleted" (shutdown cancels reads).
-        var listed: [StoredObject]?
-        while listed == nil && !Task.isCancelled {
-            do {
-                listed = try await objects.store.list(storageKey: podType.storageKey, namespace: nil).items
-            } catch {
-                if Task.isCancelled { break }
-                logger.warning("listing pods failed; retrying", metadata: ["error": .string("\(error)")])
-                try? await Task.sleep(nanoseconds: 1_000_000_000)
-            }
-        }
-        guard let listed else { return }
+        guard let pods = await objects.listUntilRead(podType, onError: { error in
+            logger.warning("listing pods failed; retrying", metadata: ["error": .string("\(error)")])
+        }) else { return }
         var live = Set<String>()
-        for s in listed { if let pod = try? s.decoded(), mine(pod) { live.insert(uid(pod)); dispatch(pod) } }
+        for pod in pods where mine(pod) { live.insert(uid(pod)); dispatch(pod) }
         // Pods deleted while the agent was down: remove what they left.
         for orphan in knownPodUIDsOnDisk where !live.contains(orphan) {
             if Task.isCancelled { return }

@@ -89,6 +89,22 @@ public final class ObjectService: @unchecked Sendable {
         return try s.decoded()
     }
 
+    /// Every object of `type` in every namespace, read in full: a failed read is retried every
+    /// half second until one succeeds (each failure passed to `onError`); nil once the task is
+    /// cancelled. For start-up passes, where an unread list must never pass for an empty one.
+    public func listUntilRead(_ type: ResourceType, onError: (Error) -> Void = { _ in }) async -> [JSONValue]? {
+        while !Task.isCancelled {
+            do {
+                return try await store.list(storageKey: type.storageKey, namespace: nil).items.compactMap { try? $0.decoded() }
+            } catch {
+                if Task.isCancelled { break }
+                onError(error)
+                try? await Task.sleep(nanoseconds: 500_000_000)
+            }
+        }
+        return nil
+    }
+
     // MARK: create
 
     /// Creates an object; returns it as stored. With `dryRun` nothing is written.

@@ -35,8 +35,12 @@ public final class Scheduler: @unchecked Sendable {
         let podSub = objects.store.hub.subscribe(storageKey: podType.storageKey)
         let nodeSub = objects.store.hub.subscribe(storageKey: nodeType.storageKey)
         let (wake, poke) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        guard let snapshot = await readNodesAndPods() else { podSub.cancel(); nodeSub.cancel(); return }
-        queue.reset(nodes: snapshot.nodes, pods: snapshot.pods)
+        // Both read in full before scheduling anything: a node's bound pods missing
+        // from the picture would make it look emptier than it is.
+        guard let nodes = await objects.listUntilRead(nodeType), let pods = await objects.listUntilRead(podType) else {
+            podSub.cancel(); nodeSub.cancel(); return
+        }
+        queue.reset(nodes: nodes, pods: pods)
         poke.yield()
         let queue = self.queue
         let podFeed = Task {
@@ -71,22 +75,6 @@ public final class Scheduler: @unchecked Sendable {
         for t in [podFeed, nodeFeed, retry] { t.cancel() }
         podSub.cancel()
         nodeSub.cancel()
-    }
-
-    /// Nodes and pods, both read in full (retried until they are, nil once
-    /// cancelled): a node's bound pods missing from the picture would make it
-    /// look emptier than it is.
-    func readNodesAndPods() async -> (nodes: [JSONValue], pods: [JSONValue])? {
-        while !Task.isCancelled {
-            do {
-                let nodes = try await objects.store.list(storageKey: nodeType.storageKey, namespace: nil).items.compactMap { try? $0.decoded() }
-                let pods = try await objects.store.list(storageKey: podType.storageKey, namespace: nil).items.compactMap { try? $0.decoded() }
-                return (nodes, pods)
-            } catch {
-                try? await Task.sleep(nanoseconds: 500_000_000)
-            }
-        }
-        return nil
     }
 
     /// One scheduling attempt for the pod `namespace/name`.
