@@ -63,8 +63,8 @@ final class RuntimeVirtNode: VirtNode, @unchecked Sendable {
     func vnc(_ vmi: VMIRef) async throws -> any ByteChannel {
         let d = try await domain(vmi), lv = vms.libvirt
         let xml = try await Blocking.run { try lv.xmlDescription(uuid: d) }
-        guard let r = xml.range(of: "<graphics type='vnc' port='"), let end = xml[r.upperBound...].firstIndex(of: "'"),
-              let port = Int(xml[r.upperBound..<end]), port > 0 else {
+        guard let port = XMLStartTags.named("graphics", in: xml).first(where: { $0["type"] == "vnc" })?["port"].flatMap({ Int($0) }),
+              port > 0 else {
             throw APIError.badRequest("VMI \(vmi.name) has no VNC display")
         }
         guard let fd = await Blocking.run({ ProbeTarget.connect(host: "127.0.0.1", port: port, timeout: 5) }) else {

@@ -38,7 +38,7 @@ final class GuestAgentInfoTests: XCTestCase {
     }
 
     func testAttributesHandleBothQuotesAndEntities() {
-        let a = GuestAgentInfo.attributes(" type='virtio'\n name=\"a&amp;b\" state = 'x y'/")
+        let a = XMLStartTags.attributes(" type='virtio'\n name=\"a&amp;b\" state = 'x y'/")
         XCTAssertEqual(a, ["type": "virtio", "name": "a&b", "state": "x y"])
     }
 

@@ -97,10 +97,36 @@ def printable(node, ns, name):
     return node.kubectl_json("get", "vm", name, "-n", ns).get("status", {}).get("printableStatus")
 
 
+def vnc_banner(node, ns, name) -> bytes:
+    """The first bytes QEMU's VNC server sends, through `corral vnc --proxy-only` (the vnc subresource)."""
+    import os
+    import socket
+    import subprocess
+    from pathlib import Path
+    binary = Path(os.environ.get("CORRALD", "")).with_name("corral")
+    p = subprocess.Popen([str(binary), "vnc", name, "-n", ns, "--proxy-only"], env=node.env,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = json.loads(p.stdout.readline())["port"]
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            banner = b""
+            while len(banner) < 12:
+                chunk = s.recv(12 - len(banner))
+                if not chunk:
+                    break
+                banner += chunk
+            return banner
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
+
+
 def test_stop_start_pause_unpause_through_the_subresources(node, ns):
     name = unique("vm")
     node.kubectl("apply", "-f", "-", input=json.dumps(vm_manifest(name, ns, kernel_boot=True, user_data="#!/bin/sh\ntrue\n")))
     wait_for(lambda: printable(node, ns, name) == "Running", 120, "Running")
+    # The vnc subresource reaches the real QEMU's VNC server (port from the live domain XML).
+    assert vnc_banner(node, ns, name) == b"RFB 003.008\n"
     corral(node, "pause", "vmi", name, "-n", ns)
     wait_for(lambda: printable(node, ns, name) == "Paused", 90, "Paused")
     corral(node, "unpause", "vmi", name, "-n", ns)

@@ -52,7 +52,7 @@ public enum GuestAgentInfo {
 
     /// The agent channel's state from a live domain XML (`virDomainGetXMLDesc`).
     public static func channelState(domainXML xml: String) -> GuestAgentChannelState {
-        for attrs in tags(named: "target", in: xml) where attrs["name"] == channelName {
+        for attrs in XMLStartTags.named("target", in: xml) where attrs["name"] == channelName {
             switch attrs["state"] {
             case "connected": return .connected
             case "disconnected": return .disconnected
@@ -145,36 +145,5 @@ public enum GuestAgentInfo {
     /// `PREFIX.count`, bounded so a corrupt count cannot make a huge loop.
     private static func count(_ p: [String: TypedParamValue], _ prefix: String) -> Int {
         Int(max(0, min(p[prefix + ".count"]?.integer ?? 0, 4096)))
-    }
-
-    /// Attributes of every start tag whose local name is `name`, in document order.
-    static func tags(named name: String, in xml: String) -> [[String: String]] {
-        var out: [[String: String]] = []
-        var rest = Substring(xml)
-        while let open = rest.range(of: "<" + name) {
-            rest = rest[open.upperBound...]
-            // `<targetfoo` is another element; a name ends at whitespace, `/` or `>`.
-            guard let next = rest.first, next == " " || next == "\t" || next == "\n" || next == "/" || next == ">" else { continue }
-            guard let close = rest.firstIndex(of: ">") else { break }
-            out.append(attributes(rest[..<close]))
-            rest = rest[close...]
-        }
-        return out
-    }
-
-    /// `a='x' b="y"` → ["a": "x", "b": "y"] (entities decoded for the few libvirt emits).
-    static func attributes(_ s: Substring) -> [String: String] {
-        var out: [String: String] = [:]
-        var rest = s
-        while let eq = rest.firstIndex(of: "=") {
-            let key = rest[..<eq].split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).last.map(String.init) ?? ""
-            var after = rest[rest.index(after: eq)...].drop(while: { $0 == " " })
-            guard let quote = after.first, quote == "'" || quote == "\"" else { break }
-            after = after.dropFirst()
-            guard let end = after.firstIndex(of: quote) else { break }
-            out[key] = XMLEscape.unescaped(String(after[..<end]))
-            rest = after[after.index(after: end)...]
-        }
-        return out
     }
 }
