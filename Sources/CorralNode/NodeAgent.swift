@@ -113,11 +113,9 @@ public final class NodeAgent: @unchecked Sendable {
         }
         if isNew {
             // KubeVirt's virt-handler writes the VMI status on the node.
-            ObjectService.$internalManager.withValue("virt-handler") {
-                Task {
-                    await worker.run()
-                    self.lock.withLock { _ = self.vmWorkers.removeValue(forKey: id) }
-                }
+            _ = ObjectService.spawn(as: "virt-handler") {
+                await worker.run()
+                self.lock.withLock { _ = self.vmWorkers.removeValue(forKey: id) }
             }
         } else {
             Task { await worker.update(pod) }

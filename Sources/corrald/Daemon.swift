@@ -95,28 +95,28 @@ final class Daemon: @unchecked Sendable {
 
         let gc = GarbageCollector(objects: objects, logger: logger)
         let nsc = NamespaceController(objects: objects, logger: logger)
-        tasks.append(Daemon.spawn(as: "kube-controller-manager") { await gc.run() })
-        tasks.append(Daemon.spawn(as: "kube-controller-manager") { await nsc.run() })
-        tasks.append(Daemon.spawn(as: "kube-apiserver") { await crds.run() })
+        tasks.append(ObjectService.spawn(as: "kube-controller-manager") { await gc.run() })
+        tasks.append(ObjectService.spawn(as: "kube-controller-manager") { await nsc.run() })
+        tasks.append(ObjectService.spawn(as: "kube-apiserver") { await crds.run() })
         let aggregation = ClusterRoleAggregationController(objects: objects, logger: logger)
-        tasks.append(Daemon.spawn(as: "kube-controller-manager") { await aggregation.run() })
+        tasks.append(ObjectService.spawn(as: "kube-controller-manager") { await aggregation.run() })
         let rsEvents = EventRecorder(objects: objects, component: "replicaset-controller", logger: logger)
         let deployEvents = EventRecorder(objects: objects, component: "deployment-controller", logger: logger)
         let rsc = ReplicaSetController(objects: objects, events: rsEvents, logger: logger)
         let dc = DeploymentController(objects: objects, events: deployEvents, logger: logger)
-        tasks.append(Daemon.spawn(as: "kube-controller-manager") { await rsc.run() })
-        tasks.append(Daemon.spawn(as: "kube-controller-manager") { await dc.run() })
+        tasks.append(ObjectService.spawn(as: "kube-controller-manager") { await rsc.run() })
+        tasks.append(ObjectService.spawn(as: "kube-controller-manager") { await dc.run() })
         let vmc = VirtualMachineController(objects: objects, events: EventRecorder(objects: objects, component: "virtualmachine-controller", logger: logger),
                                            logger: logger)
         let launchers = LauncherController(objects: objects, logger: logger)
-        tasks.append(Daemon.spawn(as: "virt-controller") { await vmc.run() })
-        tasks.append(Daemon.spawn(as: "virt-controller") { await launchers.run() })
+        tasks.append(ObjectService.spawn(as: "virt-controller") { await vmc.run() })
+        tasks.append(ObjectService.spawn(as: "virt-controller") { await launchers.run() })
         let vmirs = VMIReplicaSetController(objects: objects, events: EventRecorder(objects: objects, component: "virtualmachine-controller", logger: logger), logger: logger)
-        tasks.append(Daemon.spawn(as: "virt-controller") { await vmirs.run() })
+        tasks.append(ObjectService.spawn(as: "virt-controller") { await vmirs.run() })
         if !config.disableAgent {
             let scheduler = Scheduler(objects: objects, events: EventRecorder(objects: objects, component: "default-scheduler", logger: logger),
                                       logger: logger)
-            tasks.append(Daemon.spawn(as: "kube-scheduler") { await scheduler.run() })
+            tasks.append(ObjectService.spawn(as: "kube-scheduler") { await scheduler.run() })
             var agentConfig = NodeAgentConfig(dataDir: config.dataDir, nodeName: nodeName, hostIP: facts.addresses.first ?? "127.0.0.1")
             agentConfig.ociRuntime = config.ociRuntime
             agentConfig.emulation = config.emulation
@@ -151,12 +151,6 @@ final class Daemon: @unchecked Sendable {
             }
             previous = current
         }
-    }
-
-    /// Starts an in-process writer whose writes record managedFields under `manager`
-    /// (kube's component names; see ObjectService.internalManager).
-    static func spawn(as manager: String, _ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
-        ObjectService.$internalManager.withValue(manager) { Task { await body() } }
     }
 
     func installSignalHandlers() {

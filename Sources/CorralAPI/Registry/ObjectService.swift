@@ -57,6 +57,11 @@ public final class ObjectService: @unchecked Sendable {
     /// API requests pass their own recorder, and writes with neither record nothing.
     @TaskLocal public static var internalManager: String?
 
+    /// Starts an in-process writer whose writes record managedFields under `manager`.
+    public static func spawn(as manager: String, _ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+        $internalManager.withValue(manager) { Task { await body() } }
+    }
+
     /// `finish`, else a recorder for this task's internal manager (read here, outside the
     /// store's write transaction, where the task-local is visible).
     private func writeHook(_ finish: WriteHook?, _ type: ResourceType, _ subresource: String?) -> WriteHook? {
